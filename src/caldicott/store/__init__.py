@@ -1,0 +1,1 @@
+"""Stores: the control plane (SQLAlchemy) and the data plane (the FHIR warehouse)."""

@@ -1,0 +1,52 @@
+import pytest
+
+from caldicott.cli import app as app_module
+
+
+def test_version_json(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("version", "--json")
+    assert result.exit_code == 0
+    doc = result.json()
+    assert doc["engine"] == "duckdb"
+    assert doc["version"]
+
+
+def test_help_lists_commands(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "version" in result.stdout and "db" in result.stdout
+
+
+def test_bad_setting_exits_3_naming_key(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CALDICOTT_ENGINE", "oracle")
+    result = cli("version")
+    assert result.exit_code == 3
+    assert "CALDICOTT_ENGINE" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_bad_setting_with_json_prints_problem(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CALDICOTT_ENGINE", "oracle")
+    result = cli("version", "--json")
+    assert result.exit_code == 3
+    assert result.json()["error"]["type"].endswith("/invalid-setting")
+
+
+def test_unknown_command_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("no-such-command")
+    assert result.exit_code == 2
+    assert "No such command" in result.stderr
+
+
+def test_internal_errors_show_no_traceback(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(*_a: object, **_k: object) -> None:
+        raise ZeroDivisionError("secret internals")
+
+    monkeypatch.setattr(app_module, "build_runtime", boom)
+    result = cli("version")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert "secret internals" not in result.stderr
+    assert "--debug" in result.stderr
+    with pytest.raises(ZeroDivisionError):
+        cli("--debug", "version")
