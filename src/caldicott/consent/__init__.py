@@ -1,0 +1,1 @@
+"""Consent: the purpose vocabulary, patients' choices and the decision engine."""
