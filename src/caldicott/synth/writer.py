@@ -7,6 +7,7 @@ the same seed and arguments give byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Sequence
@@ -55,6 +56,10 @@ OUTCOME_COLUMNS = (
 DEFECT_COLUMNS = ("file", "line", "resource_type", "id", "kind")
 
 
+def _ledger(resource_type: str) -> str:
+    return f".defects-{resource_type}.part"
+
+
 def ndjson_name(resource_type: str) -> str:
     return f"{resource_type}.ndjson"
 
@@ -78,6 +83,8 @@ class ExportWriter:
                 self._files[name] = (out / name).open("wb")
             if planner.rate > 0:
                 self._files[DEFECTS] = (out / DEFECTS).open("wb")
+                for t in RESOURCE_TYPES:  # one ledger per type, joined in type order at close
+                    self._files[_ledger(t)] = (out / _ledger(t)).open("w+b")
             else:
                 (out / DEFECTS).unlink(missing_ok=True)
         except OSError as exc:
@@ -128,7 +135,7 @@ class ExportWriter:
         if ledger:
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerows(ledger)
-            self._write(DEFECTS, buf.getvalue().encode())
+            self._write(_ledger(resource_type), buf.getvalue().encode())
             self.defects += len(ledger)
 
     def write_rows(self, name: str, rows: Sequence[Sequence[object]]) -> None:
@@ -141,6 +148,14 @@ class ExportWriter:
 
     def close(self, manifest: dict[str, Any]) -> dict[str, dict[str, int]]:
         """Close every file and write the manifest; returns lines and bytes per file."""
+        if DEFECTS in self._files:
+            for t in RESOURCE_TYPES:
+                part = self._files.pop(_ledger(t))
+                part.seek(0)
+                while block := part.read(1 << 20):
+                    self._write(DEFECTS, block)
+                part.close()
+                (self.out / _ledger(t)).unlink()
         for f in self._files.values():
             f.close()
         files: dict[str, dict[str, int]] = {}
@@ -148,7 +163,7 @@ class ExportWriter:
             files[ndjson_name(t)] = {"lines": self.lines[t], "bytes": self._size(ndjson_name(t))}
         for name, n in self.rows.items():
             files[name] = {"lines": n, "bytes": self._size(name)}
-        if DEFECTS in self._files:
+        if self.planner.rate > 0:
             files[DEFECTS] = {"lines": self.defects, "bytes": self._size(DEFECTS)}
         manifest = {**manifest, "files": files}
         manifest["output"] = [
@@ -170,3 +185,6 @@ class ExportWriter:
     def abort(self) -> None:
         for f in self._files.values():
             f.close()
+        for t in RESOURCE_TYPES:
+            with contextlib.suppress(OSError):
+                (self.out / _ledger(t)).unlink(missing_ok=True)
