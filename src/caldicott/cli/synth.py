@@ -31,6 +31,10 @@ def synth(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", help="Patients generated at a time (memory bound).")
     ] = DEFAULT_CHUNK,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Processes building chunks (same output)."),
+    ] = 1,
     json: Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)] = False,
 ) -> None:
     """Write a synthetic UK population as FHIR R4 Bulk Data NDJSON (see docs/synthetic-data.md)."""
@@ -45,7 +49,7 @@ def synth(
     )
     output = Output(json)
     with output.progress("synthesising", total=cfg.patients, unit="patients") as advance:
-        result = synthesise(cfg, progress=advance)
+        result = synthesise(cfg, progress=advance, workers=workers)
     output.emit(result.document(), lambda o: _human(o, result))
 
 

@@ -153,12 +153,15 @@ class People:
 
 def resource_ids(seed: int, stream: int, key: I64, sub: npt.ArrayLike = 0) -> list[str]:
     """UUID-shaped (version 4 layout) identifiers, deterministic in (seed, stream, key, sub)."""
-    hi = hash64(seed, stream, key, sub).tolist()
-    lo = hash64(seed, stream + 1_000, key, sub).tolist()
+    hi = hash64(seed, stream, key, sub)
+    lo = hash64(seed, stream + 1_000, key, sub)
+    hi = (hi & np.uint64(0xFFFFFFFFFFFF0FFF)) | np.uint64(0x4000)
+    lo = (lo & np.uint64(0x3FFFFFFFFFFFFFFF)) | np.uint64(0x8000000000000000)
+    h = np.stack([hi, lo], axis=1).astype(">u8").tobytes().hex()
     return [
-        f"{h >> 32:08x}-{(h >> 16) & 0xFFFF:04x}-4{h & 0xFFF:03x}-"
-        f"{0x8000 | ((lw >> 48) & 0x3FFF):04x}-{lw & 0xFFFFFFFFFFFF:012x}"
-        for h, lw in zip(hi, lo, strict=True)
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-"
+        f"{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, len(h), 32)
     ]
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 from caldicott import __version__
 from caldicott.consent.purposes import vocabulary
@@ -83,8 +89,12 @@ class SynthResult:
         }
 
 
-def build_chunk(cfg: SynthConfig, first: int, last: int) -> dict[str, Any]:
-    """Every record of patients ``first .. last-1``, by resource type and side file."""
+def build_chunk(cfg: SynthConfig, first: int, last: int, serialise: bool = True) -> dict[str, Any]:
+    """Every record of patients ``first .. last-1``, by resource type and side file.
+
+    Records come serialised (``lines``: orjson bytes per type), or as dicts (``records``)
+    when ``serialise`` is false.
+    """
     seed, start, end = cfg.seed, day_number(cfg.start), day_number(cfg.end)
     index = np.arange(first, last, dtype=np.int64)
     people = make_people(seed, index, start, end)
@@ -96,7 +106,7 @@ def build_chunk(cfg: SynthConfig, first: int, last: int) -> dict[str, Any]:
     ref = [f"Patient/{i}" for i in people.ids]
     epos = np.nonzero(outcome.event)[0].astype(np.int64)
     events = (epos, outcome.event_day[epos], outcome.event_kind[epos])
-    records = {
+    records: dict[str, list[dict[str, Any]]] = {
         "Patient": patient_records(people, end),
         "Encounter": encounter_records(people, enc, ref),
         "Condition": condition_records(seed, people, cond, enc, ref, events),
@@ -132,33 +142,72 @@ def build_chunk(cfg: SynthConfig, first: int, last: int) -> dict[str, Any]:
         )
         for n, p in enumerate(ok.tolist())
     ]
+    dumps = orjson.dumps
     return {
-        "records": records,
+        "lines": {t: [dumps(r) for r in recs] for t, recs in records.items()} if serialise else {},
+        "records": {} if serialise else records,
         NATIONAL_OPT_OUTS: [(nhs[i],) for i in np.nonzero(opt.national)[0].tolist()],
         TYPE1_OPT_OUTS: [(nhs[i],) for i in np.nonzero(opt.type1)[0].tolist()],
         OUTCOMES: outcomes,
+        "patients": people.size,
         "deaths": int((people.death >= 0).sum()),
         "events": int(outcome.event.sum()),
     }
 
 
-def synthesise(cfg: SynthConfig, progress: Callable[[int], None] | None = None) -> SynthResult:
-    """Generate the population described by ``cfg`` into ``cfg.out``."""
+def _chunks(cfg: SynthConfig) -> list[tuple[int, int]]:
+    return [
+        (first, min(first + cfg.chunk_size, cfg.patients))
+        for first in range(0, cfg.patients, cfg.chunk_size)
+    ]
+
+
+def _chunk_results(cfg: SynthConfig, workers: int) -> Iterator[dict[str, Any]]:
+    """Chunk results in patient order; with workers, at most 2 per worker in flight."""
+    spans = _chunks(cfg)
+    if workers <= 1 or len(spans) < 2:
+        for first, last in spans:
+            yield build_chunk(cfg, first, last)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[dict[str, Any]]] = deque()
+        todo = iter(spans)
+        for first, last in itertools.islice(todo, 2 * workers):
+            pending.append(pool.submit(build_chunk, cfg, first, last))
+        while pending:
+            result = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(build_chunk, cfg, *nxt))
+            yield result
+
+
+def default_workers() -> int:
+    """Worker processes used by default: one per CPU, at most four."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def synthesise(
+    cfg: SynthConfig, progress: Callable[[int], None] | None = None, workers: int = 1
+) -> SynthResult:
+    """Generate the population described by ``cfg`` into ``cfg.out``.
+
+    ``workers`` > 1 builds chunks in that many processes; the output is the same.
+    """
     started = time.perf_counter()
     writer = ExportWriter(cfg.out, DefectPlanner(cfg.seed, float(cfg.invalid_rate), cfg.patients))
     deaths = events = 0
     try:
-        for first in range(0, cfg.patients, cfg.chunk_size):
-            last = min(first + cfg.chunk_size, cfg.patients)
-            chunk = build_chunk(cfg, first, last)
+        for chunk in _chunk_results(cfg, workers):
             for t in RESOURCE_TYPES:
-                writer.write_resources(t, chunk["records"][t])
+                writer.write_resources(t, chunk["lines"][t])
             for name in (NATIONAL_OPT_OUTS, TYPE1_OPT_OUTS, OUTCOMES):
                 writer.write_rows(name, chunk[name])
             deaths += chunk["deaths"]
             events += chunk["events"]
             if progress is not None:
-                progress(last - first)
+                progress(chunk["patients"])
     except BaseException:
         writer.abort()
         raise

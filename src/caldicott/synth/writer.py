@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import orjson
 
 from caldicott.errors import OutputError
@@ -109,29 +110,33 @@ class ExportWriter:
                 f"{self.out / name}: write failed ({exc.strerror})", path=str(self.out)
             ) from None
 
-    def write_resources(self, resource_type: str, records: list[dict[str, Any]]) -> None:
-        first = self.records[resource_type]
-        broken = self.planner.decide(resource_type, first, len(records))
-        lines: list[bytes] = []
+    def write_resources(self, resource_type: str, lines: list[bytes]) -> None:
+        """Write one chunk's serialised records of a type, making the planned defects."""
+        first, count = self.records[resource_type], len(lines)
+        broken = np.nonzero(self.planner.decide(resource_type, first, len(lines)))[0].tolist()
         ledger: list[tuple[str, int, str, str, str]] = []
-        line_no = self.lines[resource_type]
         name = ndjson_name(resource_type)
-        for k, rec in enumerate(records):
-            if not broken[k]:
-                lines.append(orjson.dumps(rec))
+        if broken:
+            out: list[bytes] = []
+            line_no = self.lines[resource_type]
+            done = 0
+            for k in broken:
+                out.extend(lines[done:k])
+                line_no += k - done
+                d = self.planner.make(resource_type, first + k, orjson.loads(lines[k]))
+                if d.extra:
+                    out.append(lines[k])
+                    line_no += 1
+                out.append(d.line)
                 line_no += 1
-                continue
-            d = self.planner.make(resource_type, first + k, rec)
-            if d.extra:
-                lines.append(orjson.dumps(rec))
-                line_no += 1
-            lines.append(d.line)
-            line_no += 1
-            ledger.append((name, line_no, d.resource_type, d.id, d.kind))
+                ledger.append((name, line_no, d.resource_type, d.id, d.kind))
+                done = k + 1
+            out.extend(lines[done:])
+            lines = out
         if lines:
             self._write(resource_type, b"\n".join(lines) + b"\n")
-        self.lines[resource_type] = line_no
-        self.records[resource_type] = first + len(records)
+        self.lines[resource_type] += len(lines)
+        self.records[resource_type] = first + count
         if ledger:
             buf = io.StringIO()
             csv.writer(buf, lineterminator="\n").writerows(ledger)

@@ -24,6 +24,13 @@ def test_byte_identical_twice_and_across_chunk_sizes(tmp_path: Path) -> None:
     assert {"Patient.ndjson", "defects.csv", "manifest.json", "outcomes.csv"} <= set(a)
 
 
+def test_worker_processes_give_the_same_bytes(tmp_path: Path) -> None:
+    args = {"patients": 300, "seed": 8, "chunk_size": 100, "invalid_rate": 0.05}
+    one = _files(_run(tmp_path / "one", **args))
+    synthesise(SynthConfig(out=tmp_path / "two", **args), workers=2)  # type: ignore[arg-type]
+    assert _files(tmp_path / "two") == one
+
+
 def test_a_different_seed_gives_a_different_population(tmp_path: Path) -> None:
     a = _files(_run(tmp_path / "a", patients=50, seed=1))
     b = _files(_run(tmp_path / "b", patients=50, seed=2))
