@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from caldicott.consent.decide import check_time
@@ -140,22 +140,30 @@ class Snapshot:
 
 
 def choice_rows(session: Session, at: datetime) -> pa.Table:
-    """Every choice version recorded by ``at``, as an Arrow table."""
-    cols: list[list[Any]] = [[] for _ in ROW_SCHEMA.names]
+    """Every choice version recorded by ``at``, as an Arrow table (read column-wise)."""
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    times = [ConsentChoice.effective_from, ConsentChoice.recorded_at]
+    # SQLite keeps UTC timestamps as ISO text: let Arrow parse them all at once.
+    time_cols = [type_coerce(c, String()) for c in times] if sqlite else times
     stmt = select(
         ConsentChoice.nhs_number,
         ConsentChoice.kind,
         ConsentChoice.scope_type,
         ConsentChoice.scope,
         ConsentChoice.value,
-        ConsentChoice.effective_from,
-        ConsentChoice.recorded_at,
+        *time_cols,
         ConsentChoice.id,
     ).where(ConsentChoice.recorded_at <= at)
-    for row in session.execute(stmt):
-        for col, value in zip(cols, row, strict=True):
-            col.append(value)
-    return pa.table(cols, schema=ROW_SCHEMA)
+    rows = conn.execute(stmt).all()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in ROW_SCHEMA.names]
+    arrays = []
+    for field, values in zip(ROW_SCHEMA, columns, strict=True):
+        if sqlite and pa.types.is_timestamp(field.type):
+            arrays.append(pa.array(values, pa.string()).cast(pa.timestamp("us")).cast(field.type))
+        else:
+            arrays.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=ROW_SCHEMA)
 
 
 def compute(
