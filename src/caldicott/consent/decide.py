@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from caldicott.consent.model import ChoiceVersion, Decision, DecisionValue, Step
 from caldicott.consent.purposes import Purpose, vocabulary
 from caldicott.errors import InvalidArgument
-from caldicott.fhir.nhs_number import is_valid_nhs_number, normalise_nhs_number
+from caldicott.fhir.nhs_number import is_valid_nhs_number
 
 NOT_APPLICABLE = "not-applicable"
 NO_MATCH = "no-matching-provision"
@@ -206,9 +206,10 @@ def evaluate(
 
 def check_nhs_number(text: str) -> str:
     """The normalised NHS number, or a clear error that never echoes the value."""
-    if not is_valid_nhs_number(text):
+    digits = text.strip().replace(" ", "")
+    if not is_valid_nhs_number(digits):
         raise InvalidArgument("invalid NHS number: it must be 10 digits with a valid check digit")
-    return normalise_nhs_number(text)
+    return digits
 
 
 def check_time(at: datetime | None) -> datetime:

@@ -23,7 +23,7 @@ from caldicott.consent.consent_fhir import ConsentProblem, choices_from_consent
 from caldicott.consent.registry import NewChoice, append, opt_out_holders
 from caldicott.consent.tables import OPT_OUT_KINDS, SCOPE_ALL, ConsentChoice
 from caldicott.errors import InvalidArgument, NotFound
-from caldicott.fhir.nhs_number import NHS_NUMBER_SYSTEM, check_digit
+from caldicott.fhir.nhs_number import NHS_NUMBER_SYSTEM, nhs_number_check_digit
 
 BATCH = 50_000
 HEADER = "nhs_number"
@@ -64,7 +64,7 @@ def line_problem(text: str) -> tuple[str | None, str | None]:
         return None, "not an NHS number: only digits and spaces are allowed"
     if len(digits) != 10:
         return None, f"not an NHS number: {len(digits)} digits, not 10"
-    if check_digit(digits[:9]) != int(digits[9]):
+    if nhs_number_check_digit(digits[:9]) != int(digits[9]):
         return None, "not an NHS number: the check digit does not match"
     return digits, None
 
