@@ -260,6 +260,34 @@ def opt_out_holders(session: Session, kind: str, at: datetime) -> set[str]:
     return {n for n, (_, value) in latest.items() if value == "set"}
 
 
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One change, for the transparency log: its category and the patient to hash.
+
+    The log records ``category`` and a keyed hash of ``nhs_number``, never the number."""
+
+    choice_id: int
+    category: str
+    nhs_number: str
+    recorded_at: datetime
+
+
+def changes_after(session: Session, after_id: int = 0, limit: int = 10_000) -> list[ChangeEvent]:
+    """Changes recorded after the choice version ``after_id``, oldest first."""
+    rows = session.execute(
+        select(
+            ConsentChoice.id,
+            ConsentChoice.log_category,
+            ConsentChoice.nhs_number,
+            ConsentChoice.recorded_at,
+        )
+        .where(ConsentChoice.id > after_id)
+        .order_by(ConsentChoice.id)
+        .limit(limit)
+    )
+    return [ChangeEvent(*row) for row in rows]
+
+
 def all_numbers(session: Session) -> Iterable[str]:
     """Every NHS number with at least one recorded choice."""
     return session.scalars(select(ConsentChoice.nhs_number).distinct())
