@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from caldicott.fhir.nhs_number import NHS_NUMBER_SYSTEM, nhs_number_check_digit
 
 BATCH = 50_000
 HEADER = "nhs_number"
+_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
 
 
 @dataclass
@@ -88,22 +90,37 @@ def import_opt_outs(
         raise InvalidArgument(f"{path}: cannot be read as UTF-8 text ({exc})") from None
     when = at or datetime.now(UTC)
     report = ImportReport(file=path.name, kind=kind)
+    candidates: list[str] = []
+    where: list[int] = []
+    bad: list[dict[str, Any]] = []
+    first = True
+    for number, raw in enumerate(text.splitlines(), start=1):
+        cell = raw.strip().strip('"').strip()
+        if not cell:
+            continue
+        if first:
+            first = False
+            if cell.lower() == HEADER:
+                continue
+        report.lines += 1
+        digits = cell.replace(" ", "")
+        if len(digits) == 10 and digits.isascii() and digits.isdigit():
+            candidates.append(digits)
+            where.append(number)
+        else:
+            bad.append({"line": number, "reason": line_problem(raw)[1]})
+    valid = check_digits_match(candidates)
+    for ok, line in zip(valid.tolist(), where, strict=True):
+        if not ok:
+            bad.append(
+                {"line": line, "reason": "not an NHS number: the check digit does not match"}
+            )
+    report.bad = sorted(bad, key=lambda b: int(b["line"]))
     held = opt_out_holders(session, kind, when)
     seen: set[str] = set()
     pending: list[NewChoice] = []
-    first = True
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        report.lines += 1
-        if first:
-            first = False
-            if raw.strip().strip('"').strip().lower() == HEADER:
-                report.lines -= 1
-                continue
-        digits, problem = line_problem(raw)
-        if digits is None:
-            report.bad.append({"line": number, "reason": problem})
+    for digits, ok in zip(candidates, valid.tolist(), strict=True):
+        if not ok:
             continue
         if digits in seen:
             report.duplicates += 1
@@ -118,6 +135,16 @@ def import_opt_outs(
             pending = []
     report.imported += append(session, pending, when)
     return report
+
+
+def check_digits_match(numbers: list[str]) -> np.ndarray:
+    """For ten-digit strings, whether each check digit is right (Modulus 11, vectorised)."""
+    if not numbers:
+        return np.zeros(0, dtype=bool)
+    digits = np.frombuffer("".join(numbers).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
+    check = 11 - (digits[:, :9].astype(np.int64) @ _WEIGHTS) % 11
+    check[check == 11] = 0
+    return np.asarray((check != 10) & (check == digits[:, 9]))
 
 
 def read_patient_ids(path: Path) -> dict[str, str]:

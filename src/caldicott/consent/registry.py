@@ -131,7 +131,8 @@ def append(
     if not changes:
         return 0
     when = recorded_at or datetime.now(UTC)
-    session.execute(insert(ConsentChoice), [c.row(when) for c in changes])
+    rows = [c.row(when) for c in changes]
+    session.connection().execute(insert(ConsentChoice), rows)
     return len(changes)
 
 
