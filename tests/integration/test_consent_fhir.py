@@ -175,6 +175,9 @@ def test_built_consents_import_back_to_the_same_choices(
     assert len(exported) == 4
     assert exported[0]["patient"]["identifier"] == {"system": NHS, "value": C}
     path = _write(tmp_path / "Consent.ndjson", exported)
+    with control.session() as s:  # the same choices are already here: nothing is added
+        assert import_fhir(s, path).as_dict()["already_in_force"] == 4
+        assert len(history(s, C)) == 4
     fresh = ControlPlane(f"sqlite:///{tmp_path / 'other.db'}")
     fresh.upgrade()
     with fresh.session() as s:

@@ -179,25 +179,7 @@ def import_fhir(
         raise NotFound(f"{path}: no such file")
     when = at or datetime.now(UTC)
     report = ImportReport(file=path.name, kind="fhir-consent")
-    known_hashes = set(
-        session.scalars(
-            select(ConsentChoice.source_hash).where(ConsentChoice.source_hash.isnot(None))
-        )
-    )
-    known = {
-        tuple(r)
-        for r in session.execute(
-            select(
-                ConsentChoice.nhs_number,
-                ConsentChoice.kind,
-                ConsentChoice.scope_type,
-                ConsentChoice.scope,
-                ConsentChoice.value,
-                ConsentChoice.effective_from,
-            )
-        )
-    }
-    pending: list[NewChoice] = []
+    parsed: list[list[NewChoice]] = []
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
@@ -207,28 +189,55 @@ def import_fhir(
                 resource = orjson.loads(raw)
                 if not isinstance(resource, dict):
                     raise ConsentProblem("not a JSON object")
-                choices = choices_from_consent(resource, patients)
+                parsed.append(choices_from_consent(resource, patients))
             except orjson.JSONDecodeError:
                 report.bad.append({"line": number, "reason": "not valid JSON"})
-                continue
             except (ConsentProblem, InvalidArgument) as exc:
                 reason = exc.message if isinstance(exc, InvalidArgument) else str(exc)
                 report.bad.append({"line": number, "reason": reason})
-                continue
-            digest = choices[0].source_hash
-            fresh = [c for c in choices if _identity(c) not in known]
-            if digest in known_hashes or not fresh:
-                report.already_in_force += 1
-                continue
-            known_hashes.add(digest)
-            known.update(_identity(c) for c in fresh)
-            pending.extend(fresh)
-            report.imported += 1
-            if len(pending) >= BATCH:
-                append(session, pending, when)
-                pending = []
+    known_hashes, known = _already_recorded(session, parsed)
+    pending: list[NewChoice] = []
+    for choices in parsed:
+        digest = choices[0].source_hash
+        fresh = [c for c in choices if _identity(c) not in known]
+        if digest in known_hashes or not fresh:
+            report.already_in_force += 1
+            continue
+        known_hashes.add(digest)
+        known.update(_identity(c) for c in fresh)
+        pending.extend(fresh)
+        report.imported += 1
+        if len(pending) >= BATCH:
+            append(session, pending, when)
+            pending = []
     append(session, pending, when)
     return report
+
+
+def _already_recorded(
+    session: Session, parsed: list[list[NewChoice]]
+) -> tuple[set[str | None], set[tuple[object, ...]]]:
+    """Source hashes and choice identities already in the registry, for these patients only."""
+    numbers = sorted({c.nhs_number for choices in parsed for c in choices})
+    hashes: set[str | None] = set()
+    identities: set[tuple[object, ...]] = set()
+    for i in range(0, len(numbers), 1000):
+        rows = session.execute(
+            select(
+                ConsentChoice.source_hash,
+                ConsentChoice.nhs_number,
+                ConsentChoice.kind,
+                ConsentChoice.scope_type,
+                ConsentChoice.scope,
+                ConsentChoice.value,
+                ConsentChoice.effective_from,
+            ).where(ConsentChoice.nhs_number.in_(numbers[i : i + 1000]))
+        )
+        for source_hash, *identity in rows:
+            if source_hash is not None:
+                hashes.add(source_hash)
+            identities.add(tuple(identity))
+    return hashes, identities
 
 
 def _identity(c: NewChoice) -> tuple[object, ...]:
