@@ -248,6 +248,7 @@ class Report:
     checkpoints: list[dict[str, object]] = field(default_factory=list)
     first_failing_index: int | None = None
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def fail(self, problem: str, index: int | None = None) -> None:
         self.ok = False
@@ -264,14 +265,16 @@ class Report:
             "checkpoints": self.checkpoints,
             "first_failing_index": self.first_failing_index,
             "problems": self.problems,
+            "notes": self.notes,
         }
 
 
-def read_keys(folder: Path, extra: Sequence[str] = ()) -> list[VerifierKey]:
-    lines = list(extra)
+def read_keys(folder: Path, trusted: Sequence[str] = ()) -> list[VerifierKey]:
+    """The keys to check signatures with: the ``trusted`` ones if given, else ``keys.txt``."""
+    lines = list(trusted)
     path = folder / "keys.txt"
-    if path.is_file():
-        lines += [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not lines and path.is_file():
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return [parse_verifier_key(line) for line in lines]
 
 
@@ -321,14 +324,16 @@ def verify_entries(
 
 
 def verify_export(
-    folder: Path, previous: str | None = None, extra_keys: Sequence[str] = ()
+    folder: Path, previous: str | None = None, trusted_keys: Sequence[str] = ()
 ) -> Report:
     """Verify an export folder; see the module docstring for what is checked."""
     report = Report()
-    keys = read_keys(folder, extra_keys)
+    keys = read_keys(folder, trusted_keys)
     if not keys:
         report.fail("no verifier key: keys.txt is missing and none was given")
         return report
+    if not trusted_keys:
+        report.notes.append("keys taken from the export's keys.txt; pin them with --key")
     notes = sorted((folder / "checkpoints").glob("*.note"))
     checkpoints = [parse_checkpoint(p.read_text(encoding="utf-8")) for p in notes]
     if previous is not None:
@@ -373,7 +378,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a caldicott transparency-log export.")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--previous", type=Path, help="a checkpoint kept from an earlier audit")
-    parser.add_argument("--key", action="append", default=[], help="a trusted verifier key")
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        help="a verifier key you trust (repeatable); without it keys.txt in the export is used",
+    )
     args = parser.parse_args(argv)
     try:
         prev = args.previous.read_text(encoding="utf-8") if args.previous else None
