@@ -5,6 +5,8 @@ the keyed hashes already in the entries:
 
 - ``entries.ndjson``: entry ``i`` on line ``i`` (0-based), exactly the bytes that were hashed;
 - ``checkpoints/<id>-<size>.note``: every signed checkpoint issued so far;
+- ``leaves.bin``: the stored leaf hashes, 32 bytes each: a hint the verifier uses only to
+  name the first bad entry precisely, and only once it has checked them against a signed root;
 - ``keys.txt``: every verifier key the environment has signed with, one per line;
 - ``verifier.py``: a copy of the standalone verifier (compare it with the published source);
 - ``manifest.json``: origin, size and counts, for orientation only (not trusted by the verifier).
@@ -24,7 +26,7 @@ from caldicott.settings import Settings
 from caldicott.store.control.instance import ensure_instance
 from caldicott.transparency import verifier
 from caldicott.transparency.checkpoint import all_checkpoints, verifier_keys
-from caldicott.transparency.log import iter_entries
+from caldicott.transparency.log import iter_entries, stored_leaves
 
 
 def export_log(session: Session, settings: Settings, out: Path) -> dict[str, Any]:
@@ -39,6 +41,9 @@ def export_log(session: Session, settings: Settings, out: Path) -> dict[str, Any
             for _idx, _leaf, raw in iter_entries(session):
                 fh.write(raw + b"\n")
                 count += 1
+        with (out / "leaves.bin").open("wb") as fh:
+            for digest in stored_leaves(session):
+                fh.write(digest)
         checkpoints = all_checkpoints(session)
         for cp in checkpoints:
             name = f"{cp.id:08d}-{cp.size}.note"

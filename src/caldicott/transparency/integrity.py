@@ -15,14 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caldicott.errors import IntegrityError
 from caldicott.settings import Settings
 from caldicott.transparency import merkle, verifier
 from caldicott.transparency.checkpoint import all_checkpoints, check_signature, verifier_keys
-from caldicott.transparency.log import NODE, iter_entries, tree_head
+from caldicott.transparency.log import iter_entries, stored_leaves, tree_head
 
 
 def verify_database(session: Session, settings: Settings) -> verifier.Report:
@@ -81,12 +80,7 @@ def verify_database(session: Session, settings: Settings) -> verifier.Report:
 
 def _locate(session: Session, leaves: Sequence[bytes], cp: verifier.Checkpoint) -> int | None:
     """The first leaf that differs from the signed tree, if the stored leaf level is intact."""
-    stored: list[bytes] = [
-        bytes(h)
-        for (h,) in session.execute(
-            select(NODE.c.hash).where(NODE.c.level == 0, NODE.c.idx < cp.size).order_by(NODE.c.idx)
-        )
-    ]
+    stored = list(stored_leaves(session, cp.size))
     if len(stored) != cp.size or merkle.root_of(stored) != cp.root:
         return None
     for i, (mine, theirs) in enumerate(zip(leaves, stored, strict=False)):

@@ -183,3 +183,12 @@ def iter_entries(
         for idx, leaf, raw in rows:
             yield int(idx), bytes(leaf), bytes(raw)
         pos = int(rows[-1][0]) + 1
+
+
+def stored_leaves(session: Session, stop: int | None = None) -> Iterable[bytes]:
+    """The leaf level of the stored tree (level-0 nodes) in index order."""
+    query = select(NODE.c.hash).where(NODE.c.level == 0)
+    if stop is not None:
+        query = query.where(NODE.c.idx < stop)
+    for (digest,) in session.execute(query.order_by(NODE.c.idx)):
+        yield bytes(digest)

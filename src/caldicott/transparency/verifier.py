@@ -356,19 +356,29 @@ def verify_export(
 
 
 def locate(folder: Path, checkpoints: Sequence[Checkpoint]) -> int | None:
-    """Narrow a root mismatch to the first entry of the smallest failing checkpoint prefix."""
+    """The first entry that differs from what the signed checkpoints commit to.
+
+    ``leaves.bin`` in the export (the leaf hashes as the server stored them) is only a hint:
+    it is used when its first ``size`` hashes fold to a signed root, which makes them exactly
+    the committed leaves. Otherwise the answer is the first entry after the largest
+    checkpoint whose root still matches.
+    """
+    lines: list[bytes] = []
+    with (folder / "entries.ndjson").open("rb") as fh:
+        lines = [leaf_hash(line.rstrip(b"\n")) for line in fh]
+    hint_path = folder / "leaves.bin"
+    hint = hint_path.read_bytes() if hint_path.is_file() else b""
+    hints = [hint[i : i + 32] for i in range(0, len(hint) - len(hint) % 32, 32)]
     good = 0
     for cp in sorted(checkpoints, key=lambda c: c.size):
-        with (folder / "entries.ndjson").open("rb") as fh:
-            builder = RootBuilder()
-            for i, line in enumerate(fh):
-                if i >= cp.size:
-                    break
-                builder.push(leaf_hash(line.rstrip(b"\n")))
-        if builder.size == cp.size and builder.root() == cp.root:
+        if len(lines) >= cp.size and root_of(lines[: cp.size]) == cp.root:
             good = cp.size
-        else:
-            return good
+            continue
+        if len(hints) >= cp.size and root_of(hints[: cp.size]) == cp.root:
+            for i in range(good, cp.size):
+                if i >= len(lines) or lines[i] != hints[i]:
+                    return i
+        return good
     return None
 
 
