@@ -11,6 +11,7 @@ import importlib
 TABLE_MODULES: tuple[str, ...] = (
     "caldicott.store.control.instance",
     "caldicott.consent.tables",
+    "caldicott.transparency.tables",
 )
 
 
