@@ -24,6 +24,9 @@ ENGINES = ("duckdb", "spark", "memory")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 UNRESOLVED_REFERENCE_POLICIES = ("quarantine", "warn")
+#: Variables with the prefix that are not settings: the settings file itself, and what the
+#: test suite reads (documented in docs/settings.md under "Test-only variables").
+NOT_SETTINGS = frozenset({PREFIX + "CONFIG", PREFIX + "SQL_ON_FHIR_SUITE"})
 
 
 class Secret(Generic[T]):
@@ -175,7 +178,7 @@ def load_settings(
     """Read settings from a TOML file and the environment; fail naming the bad key."""
     env = dict(os.environ if environ is None else environ)
     specs = setting_specs()
-    known_env = {spec.env for spec in specs.values()} | {PREFIX + "CONFIG"}
+    known_env = {spec.env for spec in specs.values()} | NOT_SETTINGS
     unknown = sorted(
         k
         for k in env

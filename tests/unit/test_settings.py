@@ -95,3 +95,13 @@ def test_every_field_has_a_documented_env_key() -> None:
     for spec in specs.values():
         assert spec.env.startswith("CALDICOTT_")
         assert len(spec.doc) > 10
+
+
+def test_test_and_suite_variables_are_not_settings() -> None:
+    s = load_settings(
+        environ={
+            "CALDICOTT_SQL_ON_FHIR_SUITE": "/x",
+            "CALDICOTT_TEST_POSTGRES_URL": "postgresql://",
+        }
+    )
+    assert s.engine == "duckdb"
