@@ -10,9 +10,11 @@ import pytest
 
 from caldicott.errors import InvalidArgument
 from caldicott.fhir.codes import (
+    code_problem,
     code_valid,
     loinc_check_digit,
     loinc_valid,
+    snomed_valid,
     verhoeff_check_digit,
     verhoeff_valid,
 )
@@ -49,6 +51,7 @@ def test_bad_arguments_are_refused_by_name(kwargs: dict[str, object], names: str
 
 def test_verhoeff_and_loinc_checks() -> None:
     assert verhoeff_valid("38341003") and not verhoeff_valid("38341004")
+    assert verhoeff_valid("2363") and snomed_valid("38341003") and not snomed_valid("2363")
     assert verhoeff_check_digit("3834100") == 3
     assert not verhoeff_valid("12a45") and not verhoeff_valid("")
     assert loinc_valid("8480-6") and not loinc_valid("8480-5") and not loinc_valid("8480")
@@ -56,13 +59,14 @@ def test_verhoeff_and_loinc_checks() -> None:
     assert code_valid("http://snomed.info/sct", "44054006") is True
     assert code_valid("https://dmd.nhs.uk", "39113611000001102") is True
     assert code_valid("http://example.org", "x") is None
+    assert code_problem("http://loinc.org", "8480-5") is not None
 
 
 def test_every_code_the_generator_writes_checks() -> None:
     sct = [c.snomed for c in CONDITIONS] + [c for c, _ in EVENTS]
     sct += [c for c, *_ in PROCEDURES + VACCINES + ALLERGIES] + [k[2] for k in ENCOUNTER_KINDS]
     sct += [c for c, *_ in DRUGS]
-    assert all(verhoeff_valid(c) for c in sct), [c for c in sct if not verhoeff_valid(c)]
+    assert all(snomed_valid(c) for c in sct), [c for c in sct if not snomed_valid(c)]
     loinc = [k[0] for k in KINDS] + [SYSTOLIC[0], DIASTOLIC[0], "59284-0", "11506-3", "18842-5"]
     assert all(loinc_valid(c) for c in loinc)
 
