@@ -72,7 +72,7 @@ def _classify_failure(raw: bytes, exc: orjson.JSONDecodeError) -> Reason:
         return reason("invalid-utf8", f"bytes are not valid UTF-8 (at byte {err.start})")
     if "infinity" in text.lower() or _NON_FINITE.search(raw):
         return reason("not-a-number", "NaN or Infinity is not a JSON number")
-    if "recursion" in text.lower():
+    if "recursion" in text.lower() or "depth" in text.lower():
         return reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
     if not raw.strip():
         return reason("malformed-json", "empty record")

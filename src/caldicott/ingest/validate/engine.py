@@ -163,8 +163,7 @@ class _Run:
         if node.get("system") == NHS_NUMBER_SYSTEM:
             value = node.get("value")
             if type(value) is not str:
-                self.add("bad-nhs-number", "NHS number must be a string", f"{path}.value")
-                return
+                return  # reported as wrong-type by the element check
             problem = nhs_number_problem(value)
             if problem is not None:
                 self.add("bad-nhs-number", f"NHS number {problem}", f"{path}.value")
