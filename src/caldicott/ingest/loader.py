@@ -112,6 +112,8 @@ class Loader:
         self.open_keys: set[tuple[str, str]] = set()
         self.resolved = 0
         self.batches = 0
+        self._last_file = ""
+        self._last_export_id: int | None = None
 
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
@@ -211,6 +213,11 @@ class Loader:
         )
         if rtype == "Patient" and isinstance(obj.get("birthDate"), str):
             self.births[rid] = obj["birthDate"]
+
+    def _export_id(self, file: str) -> int | None:
+        if file != self._last_file:
+            self._last_file, self._last_export_id = file, exported_id(file)
+        return self._last_export_id
 
     def _refuse(
         self,

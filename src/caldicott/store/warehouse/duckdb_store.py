@@ -62,6 +62,7 @@ class DuckDBWarehouse:
 
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self._tables: dict[str, None] | None = None
         try:
             if path is not None and not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +91,9 @@ class DuckDBWarehouse:
 
     def ensure_table(self, resource_type: str) -> str:
         name = table_name(resource_type)
+        if self._tables is not None and resource_type in self._tables:
+            return name
+        self._tables = None
         self.conn.execute(
             f'CREATE TABLE IF NOT EXISTS "{name}" ('
             "id VARCHAR PRIMARY KEY, version_id VARCHAR, last_updated VARCHAR, "
@@ -98,12 +102,16 @@ class DuckDBWarehouse:
         return name
 
     def resource_types(self) -> list[str]:
+        """Types with a table (cached; the cache is dropped whenever a table is made)."""
+        if self._tables is not None:
+            return list(self._tables)
         rows = self.conn.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_name LIKE 'fhir\\_%' ESCAPE '\\' AND table_name <> ? ORDER BY 1",
             [HISTORY_TABLE],
         ).fetchall()
-        return [r[0][len("fhir_") :] for r in rows]
+        self._tables = {r[0][len("fhir_") :]: None for r in rows}
+        return list(self._tables)
 
     def count(self, resource_type: str) -> int:
         if resource_type not in self.resource_types():
@@ -164,6 +172,7 @@ class DuckDBWarehouse:
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._tables = None
             raise
         return counts
 
