@@ -117,8 +117,8 @@ class DuckDBWarehouse:
         if resource_type not in self.resource_types():
             return 0
         sql = f'SELECT count(*) FROM "{table_name(resource_type)}"'  # noqa: S608 - validated name
-        row = self.conn.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+        rows = self.conn.execute(sql).fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def iter_resources(self, resource_type: str, batch: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every current resource of a type, parsed, in id order."""
@@ -282,5 +282,5 @@ class DuckDBWarehouse:
         if resource_type is not None:
             sql += " WHERE resource_type = ?"
             params.append(resource_type)
-        row = self.conn.execute(sql, params).fetchone()
-        return int(row[0]) if row else 0
+        rows = self.conn.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows else 0
