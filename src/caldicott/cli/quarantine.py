@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from caldicott.applog import redact
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
 from caldicott.errors import InvalidArgument
@@ -57,7 +56,7 @@ def list_(
 
 
 def _row(r: dict[str, Any]) -> tuple[Any, ...]:
-    rid = redact(r["resource_id"]) if r["resource_id"] else "-"
+    rid = r["resource_id"] or "-"
     rtype = r["resource_type"] or "-"
     return (r["id"], r["file"], r["number"], rtype, rid, r["reason"], r["status"])
 
@@ -70,8 +69,6 @@ def show(
 ) -> None:
     """Show one record's place, reasons and hash; `export` writes its original bytes."""
     doc = _quarantine(ctx).show(record_id)
-    if doc.get("resource_id"):
-        doc["resource_id"] = redact(doc["resource_id"])
 
     def human(out: Output) -> None:
         out.message(f"record {doc['id']}: {doc['file']} line/entry {doc['number']}")

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select, update
 
+from caldicott.applog import redact
 from caldicott.errors import NotFound, OutputError
 from caldicott.ingest.reasons import Reason
 from caldicott.ingest.sources import RawRecord
@@ -227,7 +228,8 @@ def _summary(row: QuarantineRecord) -> dict[str, Any]:
         "file": row.file,
         "number": row.number,
         "resource_type": row.resource_type,
-        "resource_id": row.resource_id,
+        # a source may use an NHS number as a resource id: never show one
+        "resource_id": redact(row.resource_id) if row.resource_id else None,
         "reason": row.reason_code,
         "status": row.status,
         "created_at": row.created_at.isoformat(),
