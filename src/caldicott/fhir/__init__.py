@@ -1,1 +1,1 @@
-"""FHIR R4 helpers shared by capabilities: identifiers and code-system check digits."""
+"""FHIR helpers shared by capabilities: identifiers, code-system check digits."""

@@ -10,6 +10,7 @@ import importlib
 
 TABLE_MODULES: tuple[str, ...] = (
     "caldicott.store.control.instance",
+    "caldicott.consent.tables",
     "caldicott.ingest.tables",
 )
 
