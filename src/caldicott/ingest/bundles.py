@@ -23,6 +23,10 @@ from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
 
 
+class NotFhir(Exception):
+    """A ``.json`` file that is not FHIR (a Bulk Data manifest): skipped and reported."""
+
+
 def read_json(path: Path) -> Iterator[RawRecord]:
     """Yield the entries of a Bundle file, or the file itself as one resource."""
     name = str(path)
@@ -43,6 +47,8 @@ def read_json(path: Path) -> Iterator[RawRecord]:
     if not raw.strip():
         return
     obj, problem = parse_record(raw, limit=MAX_BUNDLE_BYTES)
+    if obj is not None and "resourceType" not in obj and {"transactionTime", "output"} <= set(obj):
+        raise NotFhir("a FHIR Bulk Data export manifest")
     if obj is None or obj.get("resourceType") != "Bundle":
         yield RawRecord(name, 1, raw, problem)
         return

@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from caldicott.applog import get_logger
 from caldicott.ingest.accounting import UNPARSED, Counts, Tally
-from caldicott.ingest.bundles import read_json
+from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
@@ -134,6 +134,8 @@ class Loader:
                         self._take(raw)
                         if len(self.pending) >= self.batch_size:
                             self._flush(held)
+                except NotFhir as exc:
+                    report.status, report.note = "skipped", str(exc)
                 except OSError as exc:
                     report.status = "unreadable"
                     report.note = f"cannot read: {exc.strerror or type(exc).__name__}"
