@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES: tuple[str, ...] = ("caldicott.store.control.instance",)
+TABLE_MODULES: tuple[str, ...] = (
+    "caldicott.store.control.instance",
+    "caldicott.governance.tables",
+)
 
 
 def load_all_tables() -> None:
