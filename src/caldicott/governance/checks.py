@@ -64,9 +64,13 @@ def run_checks(
     organisation_kind: str | None,
     on: date,
 ) -> list[Finding]:
-    """Every finding for an application, in a stable order."""
-    findings: list[Finding] = []
-    findings += purpose_findings(app)
+    """Every finding for an application, in a stable order.
+
+    A refused purpose ends the checks: nothing else could make the application acceptable.
+    """
+    findings: list[Finding] = purpose_findings(app)
+    if findings:
+        return findings
     findings += legal_findings(app)
     findings += column_findings(app)
     findings += sensitive_findings(app)
@@ -84,8 +88,7 @@ def purpose_findings(app: Application) -> list[Finding]:
                 "purpose-refused",
                 "refuse",
                 "purpose",
-                f"purpose {purpose.code} is never permitted for NHS patient data: "
-                f"{purpose.legal_framing}",
+                f"purpose {purpose.code} ({purpose.title}) is refused: {purpose.legal_framing}",
             )
         ]
     return []
