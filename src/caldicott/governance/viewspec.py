@@ -44,6 +44,8 @@ def structural_errors(view: Any, where: str) -> list[str]:
     for i, clause in enumerate(view.get("where", []) or []):
         if not isinstance(clause, dict) or not isinstance(clause.get("path"), str):
             errors.append(f"{where}.where[{i}].path: must be a FHIRPath string")
+    if errors:
+        return errors
     seen: set[str] = set()
     for column in _columns(view):
         if column.name in seen:
@@ -91,7 +93,7 @@ def _columns(view: dict[str, Any]) -> list[ViewColumn]:
         for select in selects:
             if not isinstance(select, dict):
                 continue
-            base = select.get("forEach") or select.get("forEachOrNull") or ""
+            base = str(select.get("forEach") or select.get("forEachOrNull") or "")
             scope = ".".join(p for p in (prefix, base) if p)
             for column in select.get("column", []) or []:
                 if isinstance(column, dict) and isinstance(column.get("name"), str):
