@@ -1,25 +1,20 @@
-"""Check digits and formats of the code systems caldicott writes and reads.
+"""Check digits and formats of the code systems caldicott reads.
 
-- SNOMED CT identifiers (``http://snomed.info/sct``; dm+d codes, ``https://dmd.nhs.uk``,
-  are SNOMED CT identifiers too): 6 to 18 digits, no leading zero, a partition identifier
-  (2nd and 3rd digits from the right) and a Verhoeff check digit last.
-- LOINC codes (``http://loinc.org``): ``NNNNN-C`` where C is the mod-10 (Luhn) check digit
-  of the digits before the hyphen.
-
-These checks catch transcription errors; they do not prove a concept exists in a release.
-Both naming styles of the system constants are kept (``SNOMED`` and ``SNOMED_SYSTEM``) so
-synth, ingest and views share this one module.
+- SNOMED CT identifiers (``http://snomed.info/sct``, and dm+d codes, which are SNOMED CT
+  identifiers): 6 to 18 digits, no leading zero, a valid partition identifier and a
+  Verhoeff check digit last.
+- LOINC codes (``http://loinc.org``): ``NNNNN-C`` where C is the mod-10 (Luhn) check
+  digit of the digits before the hyphen.
 """
 
 from __future__ import annotations
 
 import re
 
-SNOMED_SYSTEM = SNOMED = "http://snomed.info/sct"
-LOINC_SYSTEM = LOINC = "http://loinc.org"
-DMD_SYSTEM = DMD = "https://dmd.nhs.uk"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+DMD = "https://dmd.nhs.uk"
 
-# Verhoeff's dihedral group D5: multiplication, permutation and inverse tables.
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
@@ -43,14 +38,12 @@ _P = (
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
 )
 _INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
+
 _SCTID = re.compile(r"[1-9][0-9]{5,17}")
 _LOINC = re.compile(r"([0-9]{1,7})-([0-9])")
-#: Partition identifiers of concepts, descriptions and relationships (short and long form).
+#: Partition identifiers (the 2nd and 3rd digits from the right) of concepts,
+#: descriptions and relationships, short and long (namespaced) formats.
 _PARTITIONS = frozenset({"00", "01", "02", "10", "11", "12"})
-
-
-def _ascii_digits(text: object) -> bool:
-    return isinstance(text, str) and bool(text) and text.isascii() and text.isdigit()
 
 
 def verhoeff_check_digit(digits: str) -> int:
@@ -63,7 +56,7 @@ def verhoeff_check_digit(digits: str) -> int:
 
 def verhoeff_valid(code: str) -> bool:
     """True when ``code`` is ASCII digits whose last digit is a correct Verhoeff check."""
-    if not _ascii_digits(code):
+    if not code or not code.isascii() or not code.isdigit():
         return False
     c = 0
     for i, ch in enumerate(reversed(code)):
@@ -74,10 +67,7 @@ def verhoeff_valid(code: str) -> bool:
 def snomed_valid(code: str) -> bool:
     """A well-formed SNOMED CT identifier: length, partition and Verhoeff check digit."""
     return (
-        isinstance(code, str)
-        and _SCTID.fullmatch(code) is not None
-        and code[-3:-1] in _PARTITIONS
-        and verhoeff_valid(code)
+        _SCTID.fullmatch(code) is not None and code[-3:-1] in _PARTITIONS and verhoeff_valid(code)
     )
 
 
@@ -104,17 +94,17 @@ def loinc_valid(code: str) -> bool:
 
 def code_problem(system: str, code: str) -> str | None:
     """Why ``code`` is not a well-formed code of ``system`` (None if fine or system unknown)."""
-    if system == SNOMED_SYSTEM:
+    if system == SNOMED:
         return None if snomed_valid(code) else "is not a valid SNOMED CT identifier"
-    if system == LOINC_SYSTEM:
+    if system == LOINC:
         return None if loinc_valid(code) else "is not a valid LOINC code (format or check digit)"
-    if system == DMD_SYSTEM:
+    if system == DMD:
         return None if snomed_valid(code) else "is not a valid dm+d identifier"
     return None
 
 
 def code_valid(system: str, code: str) -> bool | None:
-    """Whether ``code`` is well formed for ``system``; None when the system has no check."""
-    if system not in (SNOMED_SYSTEM, LOINC_SYSTEM, DMD_SYSTEM):
+    """Check a code by its system: None when the system has no check to apply."""
+    if system not in (SNOMED, LOINC, DMD):
         return None
     return code_problem(system, code) is None

@@ -12,6 +12,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "caldicott.store.control.instance",
     "caldicott.consent.tables",
     "caldicott.transparency.tables",
+    "caldicott.ingest.tables",
+    "caldicott.governance.tables",
 )
 
 
