@@ -33,7 +33,7 @@ def test_set_decide_history_on_each_backend(cli, on_backend: str) -> None:  # ty
     )
     assert r.exit_code == 0, r.stderr
     assert r.json() == {"recorded": 1, "kind": "national-opt-out", "scope": "*", "value": "set"}
-    r = cli("consent", "decide", "--nhs-number", A, "--purpose", "research")
+    r = cli("consent", "decide", "--nhs-number", A, "--purpose", "research", "--json")
     assert r.exit_code == 0, r.stderr
     doc = r.json()
     assert doc["decision"] == "deny" and doc["reason"] == "national-opt-out"

@@ -140,6 +140,9 @@ def decide(
     anonymised: Annotated[
         bool, typer.Option("--anonymised", help="The data are anonymised to the ICO standard.")
     ] = False,
+    json: Annotated[
+        bool, typer.Option("--json", help="Accepted for consistency: decide always prints JSON.")
+    ] = True,
 ) -> None:
     """Decide permit or deny for one patient and purpose; prints JSON with the reasons."""
     when = _time(at, "--at")
