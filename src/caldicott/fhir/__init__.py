@@ -1,0 +1,1 @@
+"""FHIR helpers shared by synth, ingest and views: code systems and identifier checks."""
