@@ -218,3 +218,18 @@ def test_inserted_entry_is_detected(signed_log: ControlPlane, settings: Settings
             )
         )
     assert _tamper_and_verify(signed_log, settings, []) == 5
+
+
+def test_proofs_beyond_the_log_are_refused(control: ControlPlane) -> None:
+    _fill(control, 5)
+    with control.session() as s:
+        with pytest.raises(InvalidArgument):
+            inclusion_proof(s, 5, 6)
+        with pytest.raises(InvalidArgument):
+            consistency_proof(s, 2, 6)
+        with pytest.raises(InvalidArgument):
+            root_at(s, 9)
+        with pytest.raises(InvalidArgument):
+            consistency_proof(s, 4, 3)
+        assert inclusion_proof(s, 0, 1) == []
+        assert consistency_proof(s, 0, 0) == [] and root_at(s, 0) == merkle.EMPTY_ROOT

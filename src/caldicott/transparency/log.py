@@ -161,12 +161,23 @@ def lookup_nodes(session: Session, nodes: Sequence[merkle.Node]) -> dict[merkle.
 
 
 def _check_size(session: Session, size: int | None) -> int:
-    current, _ = tree_head(session)
+    """The size asked for, or the current size. A size beyond the log is caught by
+    :func:`_resolve`, because the nodes it needs do not exist; that saves a round trip."""
     if size is None:
-        return current
-    if not 0 <= size <= current:
-        raise InvalidArgument(f"tree size {size} is outside 0..{current}", size=size)
+        return tree_head(session)[0]
+    if size < 0:
+        raise InvalidArgument(f"tree size {size} is negative", size=size)
     return size
+
+
+def _resolve(session: Session, ranges: list[merkle.Range], size: int) -> list[bytes]:
+    try:
+        return merkle.resolve(ranges, lambda n: lookup_nodes(session, n))
+    except LookupError:
+        current = tree_head(session)[0]
+        raise InvalidArgument(
+            f"tree size {size} is beyond the log ({current})", size=size
+        ) from None
 
 
 def root_at(session: Session, size: int | None = None) -> bytes:
@@ -174,7 +185,7 @@ def root_at(session: Session, size: int | None = None) -> bytes:
     size = _check_size(session, size)
     if size == 0:
         return merkle.EMPTY_ROOT
-    return merkle.resolve([(0, size)], lambda n: lookup_nodes(session, n))[0]
+    return _resolve(session, [(0, size)], size)[0]
 
 
 def inclusion_proof(session: Session, index: int, size: int | None = None) -> list[bytes]:
@@ -182,8 +193,9 @@ def inclusion_proof(session: Session, index: int, size: int | None = None) -> li
     size = _check_size(session, size)
     if not 0 <= index < size:
         raise NotFound(f"log entry {index} is not in a tree of size {size}", index=index)
-    ranges = merkle.inclusion_ranges(index, size)
-    return merkle.resolve(ranges, lambda n: lookup_nodes(session, n))
+    # The leaf's own node comes along in the same query: the entry must exist.
+    ranges = [(index, index + 1), *merkle.inclusion_ranges(index, size)]
+    return _resolve(session, ranges, size)[1:]
 
 
 def consistency_proof(session: Session, old: int, new: int | None = None) -> list[bytes]:
@@ -191,8 +203,9 @@ def consistency_proof(session: Session, old: int, new: int | None = None) -> lis
     new = _check_size(session, new)
     if not 0 <= old <= new:
         raise InvalidArgument(f"no consistency proof from size {old} to size {new}", size=old)
-    ranges = merkle.consistency_ranges(old, new)
-    return merkle.resolve(ranges, lambda n: lookup_nodes(session, n))
+    if new > 0:
+        _resolve(session, [(new - 1, new)], new)  # the newer tree must exist
+    return _resolve(session, merkle.consistency_ranges(old, new), new)
 
 
 def entry_bytes(session: Session, index: int) -> bytes:
