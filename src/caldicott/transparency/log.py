@@ -239,3 +239,23 @@ def stored_leaves(session: Session, stop: int | None = None) -> Iterable[bytes]:
         query = query.where(NODE.c.idx < stop)
     for (digest,) in session.execute(query.order_by(NODE.c.idx)):
         yield bytes(digest)
+
+
+def stored_nodes(session: Session, batch: int = 50_000) -> Iterable[tuple[int, int, bytes]]:
+    """Every stored perfect-subtree node ``(level, index, hash)``, in key order."""
+    after: tuple[int, int] = (-1, -1)
+    while True:
+        query = (
+            select(NODE.c.level, NODE.c.idx, NODE.c.hash)
+            .where(
+                (NODE.c.level > after[0]) | ((NODE.c.level == after[0]) & (NODE.c.idx > after[1]))
+            )
+            .order_by(NODE.c.level, NODE.c.idx)
+            .limit(batch)
+        )
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for level, idx, digest in rows:
+            yield int(level), int(idx), bytes(digest)
+        after = (int(rows[-1][0]), int(rows[-1][1]))

@@ -294,7 +294,7 @@ def check_entry(line: bytes, index: int) -> str | None:
     return None
 
 
-def _well_placed(line: bytes, index: int) -> bool:
+def well_placed(line: bytes, index: int) -> bool:
     """Fast structural check: ``{"actor":"..","index":N,"kind":"`` .. ``,"v":1}``.
 
     Canonical entries sort their keys, so ``index`` follows ``actor`` (whose characters never
@@ -316,7 +316,7 @@ def hash_entries(lines: Iterable[bytes], report: Report, strict: bool = False) -
     leaves: list[bytes] = []
     push = leaves.append
     for index, line in enumerate(lines):
-        if strict or not _well_placed(line, index):
+        if strict or not well_placed(line, index):
             problem = check_entry(line, index)
             if problem is not None:
                 report.fail(problem, index)
