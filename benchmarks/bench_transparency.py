@@ -31,8 +31,9 @@ from sqlalchemy.engine import make_url
 from caldicott.settings import Settings
 from caldicott.store.control import ControlPlane
 from caldicott.transparency import KEY_OPERATION, Event, append, append_many, merkle, verifier
-from caldicott.transparency.checkpoint import body, load_signer
+from caldicott.transparency.checkpoint import body, create_checkpoint, load_signer
 from caldicott.transparency.entries import encode
+from caldicott.transparency.integrity import verify_database
 from caldicott.transparency.log import inclusion_proof, tree_head
 
 BATCH = 1000
@@ -150,6 +151,22 @@ def _verification(folder: Path, size: int) -> dict[str, Any]:
     }
 
 
+def _database_verify(plane: ControlPlane, settings: Settings) -> dict[str, Any]:
+    """``caldicott log verify`` against the database: entries, tree nodes, head, checkpoint."""
+    with plane.session() as s:
+        create_checkpoint(s, settings)
+    started = time.perf_counter()
+    with plane.session() as s:
+        report = verify_database(s, settings)
+    seconds = time.perf_counter() - started
+    return {
+        "entries": report.size,
+        "seconds": round(seconds, 2),
+        "entries_per_s": round(report.size / seconds),
+        "ok": report.ok,
+    }
+
+
 def _postgres(total: int, naive: int, samples: int) -> dict[str, Any]:
     name = f"caldicott_bench_{uuid.uuid4().hex[:8]}"
     try:
@@ -182,6 +199,7 @@ def run(quick: bool) -> dict[str, Any]:
         plane.upgrade()
         sqlite = _appends(plane, total, naive)
         sqlite["proofs"] = _proofs(plane, samples)
+        sqlite["database_verify"] = _database_verify(plane, Settings(home=Path(tmp) / "dbhome"))
         plane.dispose()
         verification = _verification(Path(tmp) / "export", verify_size)
     return {

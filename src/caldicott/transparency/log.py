@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import LargeBinary, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from caldicott.errors import InvalidArgument, NotFound
 from caldicott.store.control.base import utcnow
 from caldicott.transparency import merkle
-from caldicott.transparency.entries import encode
+from caldicott.transparency.entries import encode, format_time
 from caldicott.transparency.tables import HEAD_ID, LogEntry, LogHead, TreeNode
 
 ENTRY: Table = LogEntry.__table__  # type: ignore[assignment]
@@ -82,10 +82,14 @@ def append_many(session: Session, events: Iterable[Event]) -> list[int]:
     now = utcnow()
     entry_rows: list[tuple[Any, ...]] = []
     node_rows: list[tuple[Any, ...]] = []
+    times: dict[datetime, str] = {}
     for offset, event in enumerate(events):
         index = size + offset
         at = event.at or now
-        raw = encode(index, event.kind, event.actor, event.payload, at)
+        text = times.get(at)
+        if text is None:
+            text = times[at] = format_time(at)
+        raw = encode(index, event.kind, event.actor, event.payload, at, text)
         leaf = merkle.leaf_hash(raw)
         entry_rows.append((index, leaf, raw, event.kind, at))
         for (level, idx), digest in merkle.completed_nodes(index, edge, leaf):
@@ -106,17 +110,23 @@ def _bulk_insert(
     """``executemany`` straight to the driver. Table and column names are this module's
     constants, never input.
 
-    Each column's SQLAlchemy bind processor (for example UTCDateTime's) is applied here, so
-    the stored values are exactly what the ORM would store, without its per-row overhead.
+    Each non-binary column's SQLAlchemy bind processor (for example UTCDateTime's) is applied
+    here, once per distinct value, so the stored values are exactly what the ORM would store,
+    without its per-row overhead. Both drivers take ``bytes`` for binary columns as they are.
     """
     conn = session.connection()
     dialect = conn.dialect
     columns = [table.c[name] for name in names]
-    procs = [c.type.bind_processor(dialect) for c in columns]
-    if any(procs):
-        rows = [
-            tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows
-        ]
+    for pos, column in enumerate(columns):
+        proc = None if isinstance(column.type, LargeBinary) else column.type.bind_processor(dialect)
+        if proc is None:
+            continue
+        memo: dict[Any, Any] = {}
+        for i, row in enumerate(rows):
+            value = row[pos]
+            if value not in memo:
+                memo[value] = proc(value)
+            rows[i] = (*row[:pos], memo[value], *row[pos + 1 :])
     mark = _placeholder(session)
     marks = ", ".join([mark] * len(columns))
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
