@@ -13,6 +13,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "caldicott.consent.tables",
     "caldicott.transparency.tables",
     "caldicott.ingest.tables",
+    "caldicott.governance.tables",
 )
 
 
