@@ -57,3 +57,23 @@ def test_cli_sync(cli, control_url: str, monkeypatch) -> None:  # type: ignore[n
     assert first.json() == {"consent_changes_logged": 1}
     assert cli("log", "sync", "--json").json() == {"consent_changes_logged": 0}
     assert ALICE not in first.stdout
+
+
+def test_agreement_transition_event(control: ControlPlane) -> None:
+    from datetime import UTC, datetime
+
+    from caldicott.governance.records import TransitionRecord
+    from caldicott.transparency import AGREEMENT_TRANSITION, append_many
+    from caldicott.transparency.wiring import agreement_transition_event
+
+    at = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+    record = TransitionRecord(
+        "DUA-0001", 2, "submitted", "approved", "ig.lead@nhs.example", "custodian", at, "Meets"
+    )
+    with control.session() as s:
+        assert append_many(s, [agreement_transition_event(record)]) == [0]
+    with control.session() as s:
+        entry = decode(next(iter(iter_entries(s)))[2])
+    assert entry.kind == AGREEMENT_TRANSITION and entry.actor == "ig.lead@nhs.example"
+    assert entry.payload["from"] == "submitted" and entry.payload["to"] == "approved"
+    assert entry.payload["agreement_id"] == "DUA-0001" and entry.time == at

@@ -14,11 +14,14 @@ their own transaction instead; see docs/transparency.md.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from caldicott.consent.registry import changes_after
-from caldicott.transparency.entries import CONSENT_CHANGE, PatientHasher
+from caldicott.transparency.entries import AGREEMENT_TRANSITION, CONSENT_CHANGE, PatientHasher
 from caldicott.transparency.log import Event, append_many
 from caldicott.transparency.tables import SyncCursor
 
@@ -72,3 +75,37 @@ def log_consent_changes(session: Session, hasher: PatientHasher, batch: int = 10
         update(CURSOR).where(CURSOR.c.source == CONSENT_SOURCE).values(position=position)
     )
     return total
+
+
+class TransitionLike(Protocol):
+    """What governance's ``TransitionRecord`` carries (read by attribute; no import)."""
+
+    agreement: str
+    version: int
+    from_state: str
+    to_state: str
+    actor: str
+    actor_role: str
+    at: datetime
+    reason: str
+
+
+def agreement_transition_event(record: TransitionLike) -> Event:
+    """The log event for one agreement transition. Governance's ``record_transition`` (the
+    one place transitions are written) wires the log with one line::
+
+        transparency.append_many(session, [agreement_transition_event(record)])
+    """
+    return Event(
+        AGREEMENT_TRANSITION,
+        record.actor,
+        {
+            "agreement_id": record.agreement,
+            "version": record.version,
+            "from": record.from_state,
+            "to": record.to_state,
+            "actor_role": record.actor_role,
+            "reason": record.reason,
+        },
+        record.at,
+    )
