@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -136,7 +136,7 @@ def _constants(raw: Any) -> tuple[Constant, ...]:
         elif kind == "integer64":
             typed = int(str(value))
         else:
-            typed = value
+            typed = cast(ConstantValue, value)
         out.append(Constant(name, kind, typed))
     return tuple(out)
 
