@@ -13,7 +13,7 @@ pytestmark = pytest.mark.conformance
 
 CASES = suite_cases()
 IDS = [f"{c.file}:{c.title}" for c in CASES]
-ENGINES = ["memory"]
+ENGINES = ["memory", "duckdb"]
 _engines: dict[str, Engine] = {}
 
 

@@ -14,4 +14,8 @@ def get_engine(name: str) -> Engine:
         from caldicott.views.engines.memory import MemoryEngine
 
         return MemoryEngine()
+    if name == "duckdb":
+        from caldicott.views.engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine()
     raise InvalidArgument(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")

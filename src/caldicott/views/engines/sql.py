@@ -1,0 +1,182 @@
+"""A view -> one SQL query over a ``fhir_<Type>`` table, shared by DuckDB and Spark.
+
+Each selection becomes a lateral subquery: iteration unnests the focus collection with
+its position (``%rowIndex``), ``select`` children are cross-joined, ``unionAll`` branches
+are ``UNION ALL``-ed, ``forEachOrNull`` adds one all-null row when nothing was found and
+``repeat`` is a recursive CTE ordered depth-first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
+from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
+from caldicott.views.model import Column, Select, ViewDefinition
+
+
+@dataclass(frozen=True)
+class CompiledView:
+    sql: str
+    params: dict[str, Any]
+    columns: tuple[Column, ...]
+
+
+class SqlGenerator:
+    def __init__(self, dialect: Dialect, view: ViewDefinition) -> None:
+        self.d = dialect
+        self.view = view
+        constants = {c.name: (c.type, c.value) for c in view.constants}
+        self.exprs = ExprCompiler(dialect, constants, view.resource)
+        self._aliases = itertools.count()
+
+    def alias(self, prefix: str) -> str:
+        return f"_{prefix}{next(self._aliases)}"
+
+    def compile(self, table: str) -> CompiledView:
+        d = self.d
+        r = self.alias("r")
+        resource = f"{r}.resource"
+        scope = Scope(d.list_of(resource), "0", resource)
+        body = self.select(self.view.select, resource, "0", scope)
+        b = self.alias("b")
+        conditions = []
+        for where in self.view.where:
+            compiled = self.exprs.compile(where.expr, scope)
+            conditions.append(self.where_condition(compiled, where.location))
+        sql = f"SELECT {b}.* FROM {table} AS {r} CROSS JOIN LATERAL ({body}) AS {b}"  # noqa: S608
+        if conditions:
+            sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
+        return CompiledView(sql, dict(d.params), self.view.columns)
+
+    def where_condition(self, e: Sql, location: str) -> str:
+        d = self.d
+        if e.kind == "bool":
+            return f"coalesce({e.sql}, FALSE)"
+        v = self.exprs.var()
+        item = d.at(v, "1")
+        body = (
+            f"CASE WHEN {d.length(v)} = 0 THEN FALSE "
+            f"WHEN {d.length(v)} = 1 AND {d.is_bool(d.kind(item))} THEN {d.boolean(item)} "
+            f"ELSE {d.error(f'{location}: must evaluate to a boolean', 'BOOLEAN')} END"
+        )
+        return d.let(e.sql, v, body)
+
+    # selections -----------------------------------------------------------------
+    def select(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
+        """SQL of the rows one selection yields for one focus item."""
+        if not s.iterates:
+            return self.body(s, item, row_index, outer)
+        d = self.d
+        f, i = self.alias("f"), self.alias("i")
+        it = self.alias("it")
+        foci = self.foci(s, item, outer)
+        x = self.alias("x")
+        cols = ", ".join(f"{x}.{d.ident(n)}" for n in s.column_names())
+        rows = (
+            f"SELECT {cols} FROM {foci} AS {it} "  # noqa: S608
+            f"CROSS JOIN LATERAL ({self.body(s, f'{it}.{f}', f'{it}.{i}', outer)}) AS {x}"
+        )
+        rows = rows.replace("__F__", f).replace("__I__", i)
+        if s.or_null:
+            nulls = ", ".join(
+                f"{'0' if c.path.text.strip() == '%rowIndex' else 'NULL'} AS {d.ident(c.name)}"
+                for c in s.all_columns()
+            )
+            coll = self.foci_collection(s, item, outer)
+            rows += f" UNION ALL SELECT {nulls} WHERE {d.length(coll)} = 0"
+        return rows
+
+    def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
+        assert s.for_each is not None
+        scope = Scope(self.d.list_of(item), outer.row_index, outer.resource)
+        return self.exprs.coll(self.exprs.compile(s.for_each.expr, scope))
+
+    def foci(self, s: Select, item: str, outer: Scope) -> str:
+        d = self.d
+        if s.repeat:
+            return self.repeat(s, item, outer)
+        return d.unnest_indexed(self.foci_collection(s, item, outer), "__F__", "__I__")
+
+    def repeat(self, s: Select, item: str, outer: Scope) -> str:
+        d = self.d
+        rec = self.alias("rec")
+        node, key = self.alias("n"), self.alias("k")
+
+        def children(parent: str) -> str:
+            parts = []
+            for p, path in enumerate(s.repeat):
+                scope = Scope(d.list_of(parent), outer.row_index, outer.resource)
+                coll = self.exprs.coll(self.exprs.compile(path.expr, scope))
+                u = self.alias("u")
+                parts.append(
+                    f"SELECT {u}.v AS v, {u}.j AS j, {p} AS p FROM "  # noqa: S608
+                    f"{d.unnest_indexed(coll, 'v', 'j')} AS {u}"
+                )
+            return " UNION ALL ".join(parts)
+
+        c0, c1 = self.alias("c"), self.alias("c")
+        seed = f"SELECT {c0}.v, [{c0}.p, {c0}.j] FROM ({children(item)}) AS {c0}"  # noqa: S608
+        step = (
+            f"SELECT {c1}.v, list_concat({rec}.{key}, [{c1}.p, {c1}.j]) FROM {rec} "  # noqa: S608
+            f"CROSS JOIN LATERAL ({children(f'{rec}.{node}')}) AS {c1}"
+        )
+        return (
+            f"(WITH RECURSIVE {rec}({node}, {key}) AS ({seed} UNION ALL {step}) "  # noqa: S608
+            f"SELECT {node} AS __F__, row_number() OVER (ORDER BY {key}) - 1 AS __I__ "
+            f"FROM {rec})"
+        )
+
+    def body(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
+        d = self.d
+        scope = Scope(d.list_of(item), row_index, outer.resource)
+        fields = [f"{self.column(c, scope)} AS {d.ident(c.name)}" for c in s.columns]
+        joins = []
+        for sub in s.selects:
+            a = self.alias("s")
+            joins.append(f"CROSS JOIN LATERAL ({self.select(sub, item, row_index, scope)}) AS {a}")
+            fields.extend(f"{a}.{d.ident(n)}" for n in sub.column_names())
+        if s.union_all:
+            a = self.alias("u")
+            branches = " UNION ALL ".join(
+                f"SELECT * FROM ({self.select(u, item, row_index, scope)})"  # noqa: S608
+                for u in s.union_all
+            )
+            joins.append(f"CROSS JOIN LATERAL ({branches}) AS {a}")
+            fields.extend(f"{a}.{d.ident(n)}" for n in s.union_all[0].column_names())
+        one = self.alias("one")
+        return f"SELECT {', '.join(fields)} FROM (SELECT 1 AS x) AS {one} {' '.join(joins)}"  # noqa: S608
+
+    def column(self, col: Column, scope: Scope) -> str:
+        d = self.d
+        e = self.exprs.compile(col.path.expr, scope)
+        if e.kind == "bool" and not col.collection:
+            return e.sql
+        coll = self.exprs.coll(e)
+        if col.collection:
+            v = self.exprs.var()
+            return d.transform(coll, v, self.typed(col, v))
+        v = self.exprs.var()
+        many = d.error(
+            f"{col.path.location}: column {col.name!r} found several values; "
+            "set collection: true or narrow the path",
+            d.json_type_name,
+        )
+        item = d.let(coll, v, f"CASE WHEN {d.length(v)} > 1 THEN {many} ELSE {d.at(v, '1')} END")
+        return self.typed(col, item)
+
+    def typed(self, col: Column, item: str) -> str:
+        d = self.d
+        kind = col.type
+        if kind in STRING_TYPES:
+            return d.string(item)
+        if kind == "boolean":
+            return d.boolean(item)
+        if kind in INTEGER_TYPES:
+            return d.integer(item)
+        if kind == "decimal":
+            return d.number(item)
+        return d.text(item)
