@@ -11,7 +11,7 @@ from rich.console import Console
 
 from caldicott import __version__
 from caldicott.applog import configure_logging, redact
-from caldicott.cli import consent, db
+from caldicott.cli import consent, db, views
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import Runtime, build_runtime, runtime
 from caldicott.errors import EXIT_INTERRUPTED, CaldicottError, UserError, exit_code_for
@@ -28,6 +28,7 @@ app = typer.Typer(
 #: Sub-command groups, one per capability. Each module exposes ``app`` (a Typer group)
 #: or ``register(root)`` for top-level commands.
 app.add_typer(db.app, name="db")
+app.add_typer(views.app, name="view")
 app.add_typer(consent.app, name="consent")
 
 
