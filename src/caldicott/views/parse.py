@@ -246,6 +246,14 @@ def _validate_columns(select: Select, where: str, seen: set[str]) -> set[str]:
                     f"unionAll branches must have the same columns in the same order: "
                     f"{list(first)} vs {list(branch.column_names())}",
                 )
+            for mine, theirs in zip(branch.all_columns(), select.union_all[0].all_columns(),
+                                    strict=True):
+                if mine.type and theirs.type and mine.type != theirs.type:
+                    raise _fail(
+                        f"{where}.unionAll[{i}]",
+                        f"column {mine.name!r} is {mine.type} here but {theirs.type} in the "
+                        "first branch; unionAll branches must agree on types",
+                    )
             _validate_columns(branch, f"{where}.unionAll[{i}]", set(seen))
         for name in first:
             if name in seen:

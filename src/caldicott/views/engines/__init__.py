@@ -18,4 +18,8 @@ def get_engine(name: str) -> Engine:
         from caldicott.views.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine()
+    if name == "spark":
+        from caldicott.views.engines.spark import SparkEngine
+
+        return SparkEngine()
     raise InvalidArgument(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")

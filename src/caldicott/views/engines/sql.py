@@ -39,7 +39,7 @@ class SqlGenerator:
     def compile(self, table: str) -> CompiledView:
         d = self.d
         r = self.alias("r")
-        resource = f"{r}.resource"
+        resource = d.root_item(f"{r}.resource")
         scope = Scope(d.list_of(resource), "0", resource)
         body = self.select(self.view.select, resource, "0", scope)
         b = self.alias("b")
@@ -66,19 +66,27 @@ class SqlGenerator:
         return d.let(e.sql, v, body)
 
     # selections -----------------------------------------------------------------
+    def bind(self, item: str, row_index: str, outer: Scope) -> tuple[str, str, Scope]:
+        """A one-row relation carrying the focus, so laterals only look one level out."""
+        d = self.d
+        a = self.alias("in")
+        src = f"(SELECT {item} AS _it, {row_index} AS _ri, {outer.resource} AS _res) AS {a}"
+        return src, f"{a}._it", Scope(d.list_of(f"{a}._it"), f"{a}._ri", f"{a}._res")
+
     def select(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
         """SQL of the rows one selection yields for one focus item."""
         if not s.iterates:
             return self.body(s, item, row_index, outer)
         d = self.d
+        src, local_item, local = self.bind(item, row_index, outer)
         f, i = self.alias("f"), self.alias("i")
         it = self.alias("it")
-        foci = self.foci(s, item, outer)
+        foci = self.foci(s, local_item, local)
         x = self.alias("x")
         cols = ", ".join(f"{x}.{d.ident(n)}" for n in s.column_names())
         rows = (
-            f"SELECT {cols} FROM {foci} AS {it} "  # noqa: S608
-            f"CROSS JOIN LATERAL ({self.body(s, f'{it}.{f}', f'{it}.{i}', outer)}) AS {x}"
+            f"SELECT {cols} FROM {src} CROSS JOIN LATERAL {foci} AS {it} "  # noqa: S608
+            f"CROSS JOIN LATERAL ({self.body(s, f'{it}.{f}', f'{it}.{i}', local)}) AS {x}"
         )
         rows = rows.replace("__F__", f).replace("__I__", i)
         if s.or_null:
@@ -86,8 +94,9 @@ class SqlGenerator:
                 f"{'0' if c.path.text.strip() == '%rowIndex' else 'NULL'} AS {d.ident(c.name)}"
                 for c in s.all_columns()
             )
-            coll = self.foci_collection(s, item, outer)
-            rows += f" UNION ALL SELECT {nulls} WHERE {d.length(coll)} = 0"
+            src2, item2, local2 = self.bind(item, row_index, outer)
+            coll = self.foci_collection(s, item2, local2)
+            rows += f" UNION ALL SELECT {nulls} FROM {src2} WHERE {d.length(coll)} = 0"  # noqa: S608
         return rows
 
     def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
@@ -119,9 +128,9 @@ class SqlGenerator:
             return " UNION ALL ".join(parts)
 
         c0, c1 = self.alias("c"), self.alias("c")
-        seed = f"SELECT {c0}.v, [{c0}.p, {c0}.j] FROM ({children(item)}) AS {c0}"  # noqa: S608
+        seed = f"SELECT {c0}.v, {d.int_pair(f'{c0}.p', f'{c0}.j')} FROM ({children(item)}) AS {c0}"  # noqa: S608
         step = (
-            f"SELECT {c1}.v, list_concat({rec}.{key}, [{c1}.p, {c1}.j]) FROM {rec} "  # noqa: S608
+            f"SELECT {c1}.v, {d.concat(f'{rec}.{key}', d.int_pair(f'{c1}.p', f'{c1}.j'))} FROM {rec} "  # noqa: S608
             f"CROSS JOIN LATERAL ({children(f'{rec}.{node}')}) AS {c1}"
         )
         return (
@@ -132,23 +141,24 @@ class SqlGenerator:
 
     def body(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
         d = self.d
-        scope = Scope(d.list_of(item), row_index, outer.resource)
+        src, local_item, scope = self.bind(item, row_index, outer)
         fields = [f"{self.column(c, scope)} AS {d.ident(c.name)}" for c in s.columns]
         joins = []
         for sub in s.selects:
             a = self.alias("s")
-            joins.append(f"CROSS JOIN LATERAL ({self.select(sub, item, row_index, scope)}) AS {a}")
+            rows = self.select(sub, local_item, scope.row_index, scope)
+            joins.append(f"CROSS JOIN LATERAL ({rows}) AS {a}")
             fields.extend(f"{a}.{d.ident(n)}" for n in sub.column_names())
         if s.union_all:
             a = self.alias("u")
             branches = " UNION ALL ".join(
-                f"SELECT * FROM ({self.select(u, item, row_index, scope)})"  # noqa: S608
+                f"SELECT * FROM ({self.select(u, local_item, scope.row_index, scope)}) "  # noqa: S608
+                f"AS {self.alias('b')}"
                 for u in s.union_all
             )
             joins.append(f"CROSS JOIN LATERAL ({branches}) AS {a}")
             fields.extend(f"{a}.{d.ident(n)}" for n in s.union_all[0].column_names())
-        one = self.alias("one")
-        return f"SELECT {', '.join(fields)} FROM (SELECT 1 AS x) AS {one} {' '.join(joins)}"  # noqa: S608
+        return f"SELECT {', '.join(fields)} FROM {src} {' '.join(joins)}"  # noqa: S608
 
     def column(self, col: Column, scope: Scope) -> str:
         d = self.d

@@ -204,6 +204,17 @@ class Dialect:
     def to_json_integer(self, scalar: str) -> str:
         return self.to_json(f"CAST({scalar} AS BIGINT)")
 
+    def root_item(self, column: str) -> str:
+        """The resource column of a warehouse table as a JSON item."""
+        return column
+
+    def int_pair(self, a: str, b: str) -> str:
+        return f"[{a}, {b}]"
+
+    def decimal_boundary_guard(self, value: str) -> str:
+        """Where a dialect cannot know a decimal's written precision it raises instead."""
+        return value
+
     # relations ------------------------------------------------------------------
     def unnest_indexed(self, coll: str, item: str, index: str) -> str:
         """A lateral relation with one row per item and its 0-based position."""
