@@ -1,1 +1,1 @@
-"""FHIR helpers shared by capabilities: identifiers and their checks."""
+"""FHIR helpers shared by synth, ingest and views: code systems and identifier checks."""
