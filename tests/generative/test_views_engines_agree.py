@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.generative.view_strategies import populations, views
 
 from caldicott.errors import CaldicottError
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
 from caldicott.views.engines.base import Engine, ResourceList
 from caldicott.views.suite import normalise
-from tests.generative.view_strategies import populations, views
 
 
 def outcome(engine: Engine, view: dict[str, Any], resources: list[dict[str, Any]]) -> Any:
@@ -22,8 +22,10 @@ def outcome(engine: Engine, view: dict[str, Any], resources: list[dict[str, Any]
         result = engine.run(parse_view(view), ResourceList(tuple(resources)))
     except CaldicottError as exc:
         return type(exc).__name__
-    return (result.columns,
-            sorted(json.dumps(normalise(r), sort_keys=True) for r in result.dicts()))
+    return (
+        result.columns,
+        sorted(json.dumps(normalise(r), sort_keys=True) for r in result.dicts()),
+    )
 
 
 MEMORY = get_engine("memory")

@@ -50,8 +50,12 @@ def patients(draw: st.DrawFn, index: int) -> dict[str, Any]:
         items = draw(st.lists(strategy, max_size=3))
         if items:
             out[key] = items
-    contacts = draw(st.lists(st.fixed_dictionaries(
-        {"name": names(), "telecom": st.lists(telecoms(), max_size=2)}), max_size=2))
+    contacts = draw(
+        st.lists(
+            st.fixed_dictionaries({"name": names(), "telecom": st.lists(telecoms(), max_size=2)}),
+            max_size=2,
+        )
+    )
     if contacts:
         out["contact"] = contacts
     deceased = draw(st.sampled_from([None, True, False, "2020-01-01"]))
@@ -70,35 +74,67 @@ def populations(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 # Paths that yield at most one value in each context, and their types.
 PATIENT_COLUMNS = [
-    ("id", "id"), ("active", "boolean"), ("gender", "code"), ("birthDate", "date"),
-    ("name.first().family", "string"), ("name.where(use = 'official').family.first()", "string"),
-    ("name.exists()", "boolean"), ("telecom.empty()", "boolean"), ("name.count()", "integer"),
-    ("deceased.ofType(boolean)", "boolean"), ("deceased.ofType(dateTime)", "dateTime"),
-    ("name.given.join(',')", "string"), ("getResourceKey()", "string"),
-    ("birthDate.lowBoundary()", "date"), ("telecom.rank.first() + 1", "integer"),
-    ("gender = 'male' and active", "boolean"), ("(gender = 'female').not()", "boolean"),
-    ("name[1].given.last()", "string"), ("telecom.where(rank > 1).exists()", "boolean"),
-    ("%rowIndex", "integer"), ("'const'", "string"), ("gender & '-' & birthDate", "string"),
+    ("id", "id"),
+    ("active", "boolean"),
+    ("gender", "code"),
+    ("birthDate", "date"),
+    ("name.first().family", "string"),
+    ("name.where(use = 'official').family.first()", "string"),
+    ("name.exists()", "boolean"),
+    ("telecom.empty()", "boolean"),
+    ("name.count()", "integer"),
+    ("deceased.ofType(boolean)", "boolean"),
+    ("deceased.ofType(dateTime)", "dateTime"),
+    ("name.given.join(',')", "string"),
+    ("getResourceKey()", "string"),
+    ("birthDate.lowBoundary()", "date"),
+    ("telecom.rank.first() + 1", "integer"),
+    ("gender = 'male' and active", "boolean"),
+    ("(gender = 'female').not()", "boolean"),
+    ("name[1].given.last()", "string"),
+    ("telecom.where(rank > 1).exists()", "boolean"),
+    ("%rowIndex", "integer"),
+    ("'const'", "string"),
+    ("gender & '-' & birthDate", "string"),
 ]
 NAME_COLUMNS = [
-    ("family", "string"), ("use", "code"), ("given.first()", "string"),
-    ("given.count()", "integer"), ("given.exists()", "boolean"), ("%rowIndex", "integer"),
+    ("family", "string"),
+    ("use", "code"),
+    ("given.first()", "string"),
+    ("given.count()", "integer"),
+    ("given.exists()", "boolean"),
+    ("%rowIndex", "integer"),
     ("family = 'ann' or use = 'usual'", "boolean"),
 ]
 TELECOM_COLUMNS = [
-    ("system", "code"), ("value", "string"), ("rank", "integer"), ("rank * 2", "integer"),
-    ("rank / 2", "decimal"), ("%rowIndex", "integer"), ("system != 'phone'", "boolean"),
+    ("system", "code"),
+    ("value", "string"),
+    ("rank", "integer"),
+    ("rank * 2", "integer"),
+    ("rank / 2", "decimal"),
+    ("%rowIndex", "integer"),
+    ("system != 'phone'", "boolean"),
 ]
-CONTACT_COLUMNS = [("name.family", "string"), ("telecom.count()", "integer"),
-                   ("%rowIndex", "integer")]
+CONTACT_COLUMNS = [
+    ("name.family", "string"),
+    ("telecom.count()", "integer"),
+    ("%rowIndex", "integer"),
+]
 ITERATIONS = [
-    ("name", NAME_COLUMNS), ("name.where(use != 'maiden')", NAME_COLUMNS),
-    ("telecom", TELECOM_COLUMNS), ("contact.telecom", TELECOM_COLUMNS),
+    ("name", NAME_COLUMNS),
+    ("name.where(use != 'maiden')", NAME_COLUMNS),
+    ("telecom", TELECOM_COLUMNS),
+    ("contact.telecom", TELECOM_COLUMNS),
     ("contact", CONTACT_COLUMNS),
 ]
 COLLECTIONS = [("name.given", "string"), ("telecom.system", "code")]
-WHERES = ["active", "name.exists()", "gender = 'female'", "telecom.where(system = 'email').empty()",
-          "birthDate > @1975"]
+WHERES = [
+    "active",
+    "name.exists()",
+    "gender = 'female'",
+    "telecom.where(system = 'email').empty()",
+    "birthDate > @1975",
+]
 
 
 class _Names:
@@ -110,8 +146,9 @@ class _Names:
         return f"c{self.n}"
 
 
-def _columns(draw: st.DrawFn, pool: list[tuple[str, str]], names: _Names,
-             fixed: list[str] | None = None) -> list[dict[str, Any]]:
+def _columns(
+    draw: st.DrawFn, pool: list[tuple[str, str]], names: _Names, fixed: list[str] | None = None
+) -> list[dict[str, Any]]:
     chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
     out = []
     for i, (path, kind) in enumerate(chosen):
@@ -125,8 +162,9 @@ def selections(draw: st.DrawFn, names: _Names, depth: int = 0) -> dict[str, Any]
     kind = draw(st.sampled_from(["plain", "forEach", "forEachOrNull", "union", "collection"]))
     if kind == "collection":
         path, col_type = draw(st.sampled_from(COLLECTIONS))
-        return {"column": [{"name": names.next(), "path": path, "type": col_type,
-                            "collection": True}]}
+        return {
+            "column": [{"name": names.next(), "path": path, "type": col_type, "collection": True}]
+        }
     if kind == "union" and depth == 0:
         width = draw(st.integers(1, 2))
         fixed = [names.next() for _ in range(width)]
@@ -135,8 +173,9 @@ def selections(draw: st.DrawFn, names: _Names, depth: int = 0) -> dict[str, Any]
             path, pool = draw(st.sampled_from(ITERATIONS))
             cols = [{"name": n, "path": "%rowIndex", "type": "integer"} for n in fixed]
             chosen = draw(st.lists(st.sampled_from(pool), min_size=width, max_size=width))
-            cols = [{"name": n, "path": p, "type": t}
-                    for n, (p, t) in zip(fixed, chosen, strict=True)]
+            cols = [
+                {"name": n, "path": p, "type": t} for n, (p, t) in zip(fixed, chosen, strict=True)
+            ]
             key = draw(st.sampled_from(["forEach", "forEachOrNull"]))
             branches.append({key: path, "column": cols})
         return {"unionAll": branches}
@@ -154,8 +193,11 @@ def selections(draw: st.DrawFn, names: _Names, depth: int = 0) -> dict[str, Any]
 def views(draw: st.DrawFn) -> dict[str, Any]:
     names = _Names()
     selects = draw(st.lists(selections(names), min_size=1, max_size=3))
-    view: dict[str, Any] = {"resourceType": "ViewDefinition", "resource": "Patient",
-                            "select": selects}
+    view: dict[str, Any] = {
+        "resourceType": "ViewDefinition",
+        "resource": "Patient",
+        "select": selects,
+    }
     if draw(st.booleans()):
         view["where"] = [{"path": draw(st.sampled_from(WHERES))}]
     return view

@@ -246,8 +246,9 @@ def _validate_columns(select: Select, where: str, seen: set[str]) -> set[str]:
                     f"unionAll branches must have the same columns in the same order: "
                     f"{list(first)} vs {list(branch.column_names())}",
                 )
-            for mine, theirs in zip(branch.all_columns(), select.union_all[0].all_columns(),
-                                    strict=True):
+            for mine, theirs in zip(
+                branch.all_columns(), select.union_all[0].all_columns(), strict=True
+            ):
                 if mine.type and theirs.type and mine.type != theirs.type:
                     raise _fail(
                         f"{where}.unionAll[{i}]",

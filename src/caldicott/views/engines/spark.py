@@ -92,8 +92,10 @@ class SparkDialect(Dialect):
         return f"try_element_at({coll}, {one_based})"
 
     def slice_at(self, coll: str, zero_based: str) -> str:
-        return (f"(CASE WHEN ({zero_based}) >= 0 THEN slice({coll}, ({zero_based}) + 1, 1) "
-                f"ELSE {self.empty()} END)")
+        return (
+            f"(CASE WHEN ({zero_based}) >= 0 THEN slice({coll}, ({zero_based}) + 1, 1) "
+            f"ELSE {self.empty()} END)"
+        )
 
     def contains(self, coll: str, item: str) -> str:
         return f"array_contains({coll}, {item})"
@@ -165,8 +167,10 @@ class SparkDialect(Dialect):
         return f"regexp_like({text}, {self.quote('^(?:' + pattern + ')$')})"
 
     def last_day(self, year: str, month: str) -> str:
-        return (f"lpad(CAST(day(last_day(make_date(CAST({year} AS INT), "
-                f"CAST({month} AS INT), 1))) AS STRING), 2, '0')")
+        return (
+            f"lpad(CAST(day(last_day(make_date(CAST({year} AS INT), "
+            f"CAST({month} AS INT), 1))) AS STRING), 2, '0')"
+        )
 
     def round(self, number: str, places: str) -> str:
         return number
@@ -174,8 +178,12 @@ class SparkDialect(Dialect):
     def power10(self, exponent: str) -> str:
         return f"power(10, {exponent})"
 
-    def root_item(self, column: str) -> str:
-        return f"parse_json({column})"
+    def root_carried(self, column: str) -> str:
+        return column
+
+    def uncarry(self, carried: str) -> str:
+        # Spark cannot correlate on VARIANT values, so items cross levels as JSON text.
+        return f"parse_json({carried})"
 
     def int_pair(self, a: str, b: str) -> str:
         return f"array(CAST({a} AS INT), CAST({b} AS INT))"
@@ -183,18 +191,28 @@ class SparkDialect(Dialect):
     def decimal_boundary_guard(self, value: str) -> str:
         return self.error(
             "Unsupported: lowBoundary/highBoundary of a decimal on Spark (VARIANT drops the "
-            "written precision)", "VARIANT")
+            "written precision)",
+            "VARIANT",
+        )
 
     def unnest_indexed(self, coll: str, item: str, index: str) -> str:
-        return f"(SELECT posexplode({coll}) AS ({index}, {item}))"
+        texts = self.transform(coll, "_t", "to_json(_t)")
+        return f"(SELECT posexplode({texts}) AS ({index}, {item}))"
 
     def ident(self, name: str) -> str:
         return f"`{element_key(name)}`"
 
 
+SPARK_UNSUPPORTED = {
+    **UNSUPPORTED,
+    "repeat": "Spark SQL does not allow a recursive CTE to refer to the row it expands "
+    "(a correlated recursive query)",
+}
+
+
 class SparkEngine:
     name = "spark"
-    capabilities = Capabilities(UNSUPPORTED)
+    capabilities = Capabilities(SPARK_UNSUPPORTED)
 
     def __init__(self, session: Any = None) -> None:
         self._session = session
@@ -213,8 +231,9 @@ class SparkEngine:
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
         if isinstance(source, ResourceList):
-            texts = [orjson.dumps(r, default=_decimal).decode()
-                     for r in source.of_type(view.resource)]
+            texts = [
+                orjson.dumps(r, default=_decimal).decode() for r in source.of_type(view.resource)
+            ]
         else:
             assert isinstance(source, Warehouse)
             with DuckDBWarehouse(source.path, read_only=True) as store:
@@ -237,7 +256,7 @@ class SparkEngine:
             if "Unsupported:" in message:
                 from caldicott.errors import Unsupported
 
-                raise Unsupported(message[message.index("Unsupported:"):]) from None
+                raise Unsupported(message[message.index("Unsupported:") :]) from None
             raise ValidationFailed(message[:500]) from None
         rows = []
         for row in raw:

@@ -39,15 +39,20 @@ class SqlGenerator:
     def compile(self, table: str) -> CompiledView:
         d = self.d
         r = self.alias("r")
-        resource = d.root_item(f"{r}.resource")
-        scope = Scope(d.list_of(resource), "0", resource)
-        body = self.select(self.view.select, resource, "0", scope)
+        carried = d.root_carried(f"{r}.resource")
+        resource = d.uncarry(carried)
+        scope = Scope(d.list_of(resource), "0", carried, resource)
         b = self.alias("b")
         conditions = []
         for where in self.view.where:
             compiled = self.exprs.compile(where.expr, scope)
             conditions.append(self.where_condition(compiled, where.location))
-        sql = f"SELECT {b}.* FROM {table} AS {r} CROSS JOIN LATERAL ({body}) AS {b}"  # noqa: S608
+        if _flat(self.view.select):
+            fields = self.inline_fields(self.view.select, scope)
+            sql = f"SELECT {', '.join(fields)} FROM {table} AS {r}"  # noqa: S608
+        else:
+            body = self.select(self.view.select, carried, "0", scope)
+            sql = f"SELECT {b}.* FROM {table} AS {r} CROSS JOIN LATERAL ({body}) AS {b}"  # noqa: S608
         if conditions:
             sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         return CompiledView(sql, dict(d.params), self.view.columns)
@@ -66,12 +71,20 @@ class SqlGenerator:
         return d.let(e.sql, v, body)
 
     # selections -----------------------------------------------------------------
+    def inline_fields(self, s: Select, scope: Scope) -> list[str]:
+        """Columns of a selection that needs no join (see ``_flat``), in output order."""
+        fields = [f"{self.column(c, scope)} AS {self.d.ident(c.name)}" for c in s.columns]
+        for sub in s.selects:
+            fields.extend(self.inline_fields(sub, scope))
+        return fields
+
     def bind(self, item: str, row_index: str, outer: Scope) -> tuple[str, str, Scope]:
         """A one-row relation carrying the focus, so laterals only look one level out."""
         d = self.d
         a = self.alias("in")
         src = f"(SELECT {item} AS _it, {row_index} AS _ri, {outer.resource} AS _res) AS {a}"
-        return src, f"{a}._it", Scope(d.list_of(f"{a}._it"), f"{a}._ri", f"{a}._res")
+        local = d.uncarry(f"{a}._it")
+        return src, local, Scope(d.list_of(local), f"{a}._ri", f"{a}._res", local)
 
     def select(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
         """SQL of the rows one selection yields for one focus item."""
@@ -101,7 +114,7 @@ class SqlGenerator:
 
     def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
         assert s.for_each is not None
-        scope = Scope(self.d.list_of(item), outer.row_index, outer.resource)
+        scope = Scope(self.d.list_of(item), outer.row_index, outer.resource, item)
         return self.exprs.coll(self.exprs.compile(s.for_each.expr, scope))
 
     def foci(self, s: Select, item: str, outer: Scope) -> str:
@@ -118,7 +131,7 @@ class SqlGenerator:
         def children(parent: str) -> str:
             parts = []
             for p, path in enumerate(s.repeat):
-                scope = Scope(d.list_of(parent), outer.row_index, outer.resource)
+                scope = Scope(d.list_of(parent), outer.row_index, outer.resource, parent)
                 coll = self.exprs.coll(self.exprs.compile(path.expr, scope))
                 u = self.alias("u")
                 parts.append(
@@ -130,8 +143,9 @@ class SqlGenerator:
         c0, c1 = self.alias("c"), self.alias("c")
         seed = f"SELECT {c0}.v, {d.int_pair(f'{c0}.p', f'{c0}.j')} FROM ({children(item)}) AS {c0}"  # noqa: S608
         step = (
-            f"SELECT {c1}.v, {d.concat(f'{rec}.{key}', d.int_pair(f'{c1}.p', f'{c1}.j'))} FROM {rec} "  # noqa: S608
-            f"CROSS JOIN LATERAL ({children(f'{rec}.{node}')}) AS {c1}"
+            f"SELECT {c1}.v, {d.concat(f'{rec}.{key}', d.int_pair(f'{c1}.p', f'{c1}.j'))} "  # noqa: S608
+            f"FROM {rec} "
+            f"CROSS JOIN LATERAL ({children(d.uncarry(f'{rec}.{node}'))}) AS {c1}"
         )
         return (
             f"(WITH RECURSIVE {rec}({node}, {key}) AS ({seed} UNION ALL {step}) "  # noqa: S608
@@ -141,7 +155,8 @@ class SqlGenerator:
 
     def body(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
         d = self.d
-        src, local_item, scope = self.bind(item, row_index, outer)
+        src, _, scope = self.bind(item, row_index, outer)
+        local_item = src.rsplit(" AS ", 1)[1] + "._it"
         fields = [f"{self.column(c, scope)} AS {d.ident(c.name)}" for c in s.columns]
         joins = []
         for sub in s.selects:
@@ -152,9 +167,7 @@ class SqlGenerator:
         if s.union_all:
             a = self.alias("u")
             branches = " UNION ALL ".join(
-                f"SELECT * FROM ({self.select(u, local_item, scope.row_index, scope)}) "  # noqa: S608
-                f"AS {self.alias('b')}"
-                for u in s.union_all
+                f"({self.select(u, local_item, scope.row_index, scope)})" for u in s.union_all
             )
             joins.append(f"CROSS JOIN LATERAL ({branches}) AS {a}")
             fields.extend(f"{a}.{d.ident(n)}" for n in s.union_all[0].column_names())
@@ -190,3 +203,8 @@ class SqlGenerator:
         if kind == "decimal":
             return d.number(item)
         return d.text(item)
+
+
+def _flat(s: Select) -> bool:
+    """Whether a selection and its children need no join: no iteration and no union."""
+    return not s.iterates and not s.union_all and all(_flat(sub) for sub in s.selects)

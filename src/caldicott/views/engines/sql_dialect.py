@@ -204,9 +204,13 @@ class Dialect:
     def to_json_integer(self, scalar: str) -> str:
         return self.to_json(f"CAST({scalar} AS BIGINT)")
 
-    def root_item(self, column: str) -> str:
-        """The resource column of a warehouse table as a JSON item."""
+    def root_carried(self, column: str) -> str:
+        """The resource column of a warehouse table, in the form items travel between levels."""
         return column
+
+    def uncarry(self, carried: str) -> str:
+        """A carried item (see ``root_carried``) as a JSON item."""
+        return carried
 
     def int_pair(self, a: str, b: str) -> str:
         return f"[{a}, {b}]"

@@ -47,7 +47,8 @@ class Sql:
 class Scope:
     focus: str  # collection SQL of the input focus
     row_index: str  # BIGINT SQL
-    resource: str  # JSON item SQL of the resource
+    resource: str  # the resource, in the dialect's carried form
+    item: str | None = None  # the single focus item, when the focus is exactly one item
 
 
 class ExprCompiler:
@@ -112,7 +113,7 @@ class ExprCompiler:
             if expr.name == "rowIndex":
                 return Sql(d.list_of(d.to_json_integer(scope.row_index)), "coll", "integer")
             if expr.name in ("resource", "rootResource", "context"):
-                return Sql(d.list_of(scope.resource), "coll")
+                return Sql(d.list_of(d.uncarry(scope.resource)), "coll")
             kind, value = self.constants[expr.name]
             return self.literal(value, kind)
         if isinstance(expr, ast.Index):

@@ -31,7 +31,7 @@ def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
     source = scope.focus if expr.source is None else c.coll(c.compile(expr.source, scope))
     if name in ("where", "exists") and expr.args:
         v = c.var()
-        item_scope = Scope(d.list_of(v), scope.row_index, scope.resource)
+        item_scope = Scope(d.list_of(v), scope.row_index, scope.resource, v)
         crit = c.boolean(c.compile(expr.args[0], item_scope), f"{name}()")
         kept = d.filter(source, v, f"coalesce({crit}, FALSE)")
         if name == "where":
@@ -145,7 +145,7 @@ def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
             f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
         )
     item = (
-        f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.to_json(number)} "
+        f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.decimal_boundary_guard(d.to_json(number))} "
         f"WHEN {d.is_string(d.kind(v))} THEN (CASE {kind_case} ELSE NULL END) ELSE NULL END"
     )
     w = c.var()
