@@ -12,6 +12,7 @@ from caldicott.errors import ValidationFailed
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
+    CHOICE_ELEMENTS,
     CHOICE_SUFFIXES,
     COMPLEX,
     INTEGER_TYPES,
@@ -58,6 +59,8 @@ def _children(item: Any, name: str) -> Collection:
         if isinstance(found, list):
             return [v for v in found if v is not None]
         return [] if found is None else [found]
+    if name not in CHOICE_ELEMENTS:
+        return []
     out: Collection = []
     for key, found in value.items():
         if key.startswith(name) and key[len(name) :] in CHOICE_SUFFIXES:

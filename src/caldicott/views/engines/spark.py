@@ -53,6 +53,7 @@ def spark_session() -> Any:
 class SparkDialect(Dialect):
     name = "spark"
     json_type_name = "VARIANT"
+    bind_items = True
 
     def placeholder(self, key: str) -> str:
         return f":{key}"
@@ -120,6 +121,12 @@ class SparkDialect(Dialect):
 
     def child_array(self, item: str, key: str) -> str:
         return f"CAST({self.child(item, key)} AS ARRAY<VARIANT>)"
+
+    def items_of(self, array_item: str) -> str:
+        return f"CAST({array_item} AS ARRAY<VARIANT>)"
+
+    def prefetch(self, item: str, keys: list[str]) -> str | None:
+        return None  # VARIANT is parsed once already
 
     def keys(self, item: str) -> str:
         return f"map_keys(CAST({item} AS MAP<STRING, VARIANT>))"

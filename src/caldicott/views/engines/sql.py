@@ -42,6 +42,11 @@ class SqlGenerator:
         carried = d.root_carried(f"{r}.resource")
         resource = d.uncarry(carried)
         scope = Scope(d.list_of(resource), "0", carried, resource)
+        prefetching = d.prefetch(resource, ["id"]) is not None
+        if prefetching:
+            self.exprs.root_item = resource
+            self.exprs.root_parts = f"{r}._pre"
+            self.exprs.root_keys_sql = f"{r}._keys"
         b = self.alias("b")
         conditions = []
         for where in self.view.where:
@@ -55,6 +60,13 @@ class SqlGenerator:
             sql = f"SELECT {b}.* FROM {table} AS {r} CROSS JOIN LATERAL ({body}) AS {b}"  # noqa: S608
         if conditions:
             sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
+        keys = list(self.exprs.root_keys)
+        if prefetching and keys:
+            extra = f", {d.prefetch(f'{r}.resource', keys)} AS _pre"
+            if self.exprs.root_keys_used:
+                extra += f", {d.keys(f'{r}.resource')} AS _keys"
+            source = f"(SELECT {r}.*{extra} FROM {table} AS {r})"  # noqa: S608
+            sql = sql.replace(f"FROM {table} AS {r}", f"FROM {source} AS {r}", 1)
         return CompiledView(sql, dict(d.params), self.view.columns)
 
     def where_condition(self, e: Sql, location: str) -> str:
@@ -82,6 +94,13 @@ class SqlGenerator:
         """A one-row relation carrying the focus, so laterals only look one level out."""
         d = self.d
         a = self.alias("in")
+        if not d.bind_items:
+            src = f"(SELECT 1 AS _x) AS {a}"
+            return (
+                src,
+                d.uncarry(item),
+                Scope(d.list_of(d.uncarry(item)), row_index, outer.resource, d.uncarry(item)),
+            )
         src = f"(SELECT {item} AS _it, {row_index} AS _ri, {outer.resource} AS _res) AS {a}"
         local = d.uncarry(f"{a}._it")
         return src, local, Scope(d.list_of(local), f"{a}._ri", f"{a}._res", local)
@@ -156,7 +175,7 @@ class SqlGenerator:
     def body(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
         d = self.d
         src, _, scope = self.bind(item, row_index, outer)
-        local_item = src.rsplit(" AS ", 1)[1] + "._it"
+        local_item = src.rsplit(" AS ", 1)[1] + "._it" if self.d.bind_items else item
         fields = [f"{self.column(c, scope)} AS {d.ident(c.name)}" for c in s.columns]
         joins = []
         for sub in s.selects:

@@ -40,6 +40,9 @@ class Dialect:
 
     name = "duckdb"
     json_type_name = "JSON"
+    #: Whether each level re-binds its focus in a one-row relation (Spark resolves outer
+    #: references only one level out; DuckDB decorrelates any depth).
+    bind_items = False
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -118,6 +121,15 @@ class Dialect:
 
     def child_array(self, item: str, key: str) -> str:
         return f"json_extract({item}, {self.quote(f'$.{chr(34)}{element_key(key)}{chr(34)}[*]')})"
+
+    def items_of(self, array_item: str) -> str:
+        """The elements of a JSON array item, as a list of items."""
+        return f"json_extract({array_item}, '$[*]')"
+
+    def prefetch(self, item: str, keys: list[str]) -> str | None:
+        """One expression extracting several top-level elements at once (None: no prefetch)."""
+        paths = ", ".join(self.key_path(k) for k in keys)
+        return f"json_extract({item}, [{paths}])"
 
     def keys(self, item: str) -> str:
         return f"json_keys({item})"

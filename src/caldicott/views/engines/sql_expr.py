@@ -17,6 +17,7 @@ from caldicott.views.engines.sql_dialect import Dialect, element_key
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
+    CHOICE_ELEMENTS,
     CHOICE_SUFFIXES,
     COMPLEX,
     INTEGER_TYPES,
@@ -59,6 +60,13 @@ class ExprCompiler:
         self.constants = constants
         self.resource_type = resource_type
         self._vars = itertools.count()
+        # Root prefetch (DuckDB): the resource's top-level elements are extracted once per
+        # row into a list, so each column does not parse the whole document again.
+        self.root_item: str | None = None
+        self.root_parts: str = ""
+        self.root_keys_sql: str = ""
+        self.root_keys: dict[str, int] = {}
+        self.root_keys_used = False
 
     def var(self) -> str:
         return f"_v{next(self._vars)}"
@@ -129,22 +137,35 @@ class ExprCompiler:
 
     def child(self, item: str, key: str, choice: bool = True) -> str:
         d = self.d
-        kind = d.child_kind(item, key)
-        present = (
-            f"CASE WHEN {d.is_array(kind)} THEN {d.child_array(item, key)} "
-            f"WHEN {d.is_absent(kind)} THEN {d.empty()} "
-            f"ELSE {d.list_of(d.child(item, key))} END"
+        at_root = self.root_item is not None and item == self.root_item
+        if at_root:
+            index = self.root_keys.setdefault(element_key(key), len(self.root_keys))
+            extracted = d.at(self.root_parts, str(index + 1))
+        else:
+            extracted = d.child(item, key)
+        e = self.var()
+        missing = d.empty()
+        if choice and key in CHOICE_ELEMENTS:
+            k = self.var()
+            pattern = element_key(key) + CHOICE_PATTERN
+            if at_root:
+                self.root_keys_used = True
+            keys = self.root_keys_sql if at_root else d.keys(item)
+            found = d.filter(keys, k, d.regex_match(k, pattern))
+            alternatives = d.transform(found, k, d.child_dynamic(item, k))
+            missing = (
+                alternatives
+                if at_root
+                else f"(CASE WHEN {d.is_object(d.kind(item))} THEN {alternatives} "
+                f"ELSE {d.empty()} END)"
+            )
+        body = (
+            f"CASE WHEN {e} IS NULL THEN {missing} "
+            f"WHEN {d.is_array(d.kind(e))} THEN {d.items_of(e)} "
+            f"WHEN {d.is_absent(d.kind(e))} THEN {d.empty()} "
+            f"ELSE {d.list_of(e)} END"
         )
-        if not choice:
-            return present
-        k = self.var()
-        pattern = element_key(key) + CHOICE_PATTERN
-        found = d.filter(d.keys(item), k, d.regex_match(k, pattern))
-        alternatives = d.transform(found, k, d.child_dynamic(item, k))
-        return (
-            f"(CASE WHEN {kind} IS NULL AND {d.is_object(d.kind(item))} "
-            f"THEN {alternatives} ELSE {present} END)"
-        )
+        return d.let(extracted, e, body)
 
     def nav(self, coll: str, key: str, choice: bool = True) -> str:
         v = self.var()
@@ -186,9 +207,14 @@ class ExprCompiler:
         sx, sy = d.string(x), d.string(y)
         px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
         py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
+        temporal = {"date", "dateTime", "instant", "time"}
+        dated = left.type in temporal or right.type in temporal
+        string_compare = f"({sx} {sql_op} {sy})"
         precision = (
             f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)} AND {px} <> {py}"
         )
+        if dated:
+            string_compare = f"(CASE WHEN {precision} THEN NULL ELSE {string_compare} END)"
         many = f"({d.text(a)} {sql_op} {d.text(b)})" if op in ("=", "!=") else "NULL"
         mismatch = "FALSE" if op in ("=", "!=") else "NULL"
         if op == "!=":
@@ -200,7 +226,7 @@ class ExprCompiler:
             f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "
             f"({d.number(x)} {sql_op} {d.number(y)}) "
             f"WHEN {d.is_string(kx)} AND {d.is_string(ky)} THEN "
-            f"(CASE WHEN {precision} THEN NULL ELSE ({sx} {sql_op} {sy}) END) "
+            f"{string_compare} "
             f"WHEN {d.is_bool(kx)} AND {d.is_bool(ky)} THEN "
             f"({d.boolean(x)} {sql_op} {d.boolean(y)}) "
             f"WHEN {kx} = {ky} THEN ({d.text(x)} {sql_op} {d.text(y)}) "

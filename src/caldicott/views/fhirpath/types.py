@@ -67,6 +67,59 @@ COMPLEX = (
 CHOICE_SUFFIXES: dict[str, str] = {p[0].upper() + p[1:]: p for p in PRIMITIVES}
 CHOICE_SUFFIXES.update({c: c for c in COMPLEX})
 
+#: Names of FHIR R4 choice elements (``value[x]``, ``deceased[x]`` ...). Navigation by one
+#: of these names also finds its typed forms (``valueQuantity``); other names never do.
+CHOICE_ELEMENTS = frozenset(
+    {
+        "abatement",
+        "age",
+        "allowed",
+        "amount",
+        "answer",
+        "asNeeded",
+        "born",
+        "collected",
+        "content",
+        "created",
+        "deceased",
+        "defaultValue",
+        "definition",
+        "detail",
+        "diagnosis",
+        "dose",
+        "duration",
+        "effective",
+        "entity",
+        "event",
+        "fixed",
+        "identified",
+        "initial",
+        "item",
+        "location",
+        "maxValue",
+        "medication",
+        "minValue",
+        "multipleBirth",
+        "occurrence",
+        "offset",
+        "onset",
+        "pattern",
+        "performed",
+        "procedure",
+        "product",
+        "rate",
+        "reported",
+        "scheduled",
+        "serviced",
+        "subject",
+        "target",
+        "time",
+        "timing",
+        "used",
+        "value",
+    }
+)
+
 STRING_TYPES = frozenset(PRIMITIVES) - {
     "boolean",
     "decimal",
