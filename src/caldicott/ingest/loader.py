@@ -208,7 +208,7 @@ class Loader:
                 raw.data.strip(),
                 refs,
                 warnings,
-                exported_id(raw.file),
+                self._export_id(raw.file),
                 event_date(obj),
                 patient_id(obj),
             )
