@@ -29,6 +29,7 @@ from caldicott.ingest.references import HeldRecords, Pending, unresolved
 from caldicott.ingest.sources import FileReport, RawRecord, discover, read_ndjson
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
+from caldicott.ingest.validate.engine import render
 from caldicott.ingest.validate.primitives import ID
 from caldicott.ingest.validate.resources import RESOURCE_TYPES as _KNOWN
 from caldicott.settings import Settings
@@ -331,7 +332,8 @@ class Loader:
         out = []
         for path, t, i in p.refs:
             if not self.warehouse.existing_ids(t, [i]):
-                out.append(reason(code, f"no {t} with this id in the load or the warehouse", path))
+                where = render(path)
+                out.append(reason(code, f"no {t} with this id in the load or the warehouse", where))
         return out
 
     # -- the control-plane record of the load ------------------------------------------

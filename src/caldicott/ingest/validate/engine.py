@@ -24,7 +24,8 @@ from caldicott.ingest.validate.primitives import ID, PRIMITIVES, Checker
 from caldicott.ingest.validate.resources import RESOURCE_TYPES, RESOURCES
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-Ref = tuple[str, str, str]
+#: (lazy path of the reference element, target type, target id); see :func:`render`.
+Ref = tuple[Any, str, str]
 
 
 #: A path to an element, built only when a reason needs it: a root string, or
@@ -273,5 +274,5 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
             if rid and rid not in local:
                 run.add("dangling-reference", "no contained resource has this id", where)
         else:
-            refs.append((render(where), target, rid))
+            refs.append((where, target, rid))  # the path is rendered only if needed
     return run.reasons, refs
