@@ -35,7 +35,7 @@ from caldicott.ingest.validate.resources import RESOURCE_TYPES as _KNOWN
 from caldicott.settings import Settings
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
-from caldicott.store.warehouse import DuckDBWarehouse, Row
+from caldicott.store.warehouse import Row, WarehouseWriter
 
 log = get_logger(__name__)
 Advance = Callable[[float], None]
@@ -90,7 +90,7 @@ class Loader:
         self,
         settings: Settings,
         control: ControlPlane,
-        warehouse: DuckDBWarehouse,
+        warehouse: WarehouseWriter,
         *,
         source: str | None = None,
         advance: Advance | None = None,

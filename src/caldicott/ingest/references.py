@@ -20,7 +20,7 @@ import orjson
 
 from caldicott.ingest.reasons import Reason
 from caldicott.ingest.validate.engine import render
-from caldicott.store.warehouse import DuckDBWarehouse
+from caldicott.store.warehouse import WarehouseWriter
 
 Ref = tuple[Any, str, str]
 
@@ -80,7 +80,7 @@ class Pending:
 
 
 def unresolved(
-    batch: Sequence[Pending], warehouse: DuckDBWarehouse
+    batch: Sequence[Pending], warehouse: WarehouseWriter
 ) -> tuple[list[Pending], list[Pending]]:
     """Split a batch into records whose references resolve and records to hold."""
     wanted: dict[str, set[str]] = {}
