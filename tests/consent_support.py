@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from caldicott.fhir.nhs_number import check_digit
+from caldicott.fhir.nhs_number import nhs_number_check_digit
 
 
 def nhs_numbers(count: int, start: int = 0) -> list[str]:
@@ -11,7 +11,7 @@ def nhs_numbers(count: int, start: int = 0) -> list[str]:
     n = start
     while len(out) < count:
         nine = f"999{n:06d}"
-        digit = check_digit(nine)
+        digit = nhs_number_check_digit(nine)
         if digit is not None:
             out.append(f"{nine}{digit}")
         n += 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from caldicott.fhir.nhs_number import check_digit
+from caldicott.fhir.nhs_number import nhs_number_check_digit
 
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 
@@ -19,7 +19,7 @@ def nhs_number(seed: int) -> str:
     n = seed
     while True:
         first = f"{(943_000_000 + n) % 1_000_000_000:09d}"
-        digit = check_digit(first)
+        digit = nhs_number_check_digit(first)
         if digit is not None:
             return first + str(digit)
         n += 1

@@ -175,6 +175,9 @@ def test_built_consents_import_back_to_the_same_choices(
     assert len(exported) == 4
     assert exported[0]["patient"]["identifier"] == {"system": NHS, "value": C}
     path = _write(tmp_path / "Consent.ndjson", exported)
+    with control.session() as s:  # the same choices are already here: nothing is added
+        assert import_fhir(s, path).as_dict()["already_in_force"] == 4
+        assert len(history(s, C)) == 4
     fresh = ControlPlane(f"sqlite:///{tmp_path / 'other.db'}")
     fresh.upgrade()
     with fresh.session() as s:
@@ -186,3 +189,52 @@ def test_built_consents_import_back_to_the_same_choices(
         assert list(export_consents(s)) == exported
     fresh.dispose()
     assert after == before
+
+
+def test_synth_shaped_consents_import(control: ControlPlane, tmp_path: Path) -> None:
+    """The shape synth writes: a Patient reference, a date-only dateTime, policyRule."""
+    consent = {
+        "resourceType": "Consent",
+        "id": "s1",
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {"system": "http://loinc.org", "code": "59284-0", "display": "Consent Document"}
+                ]
+            }
+        ],
+        "patient": {"reference": "Patient/abc"},
+        "dateTime": "2021-03-04",
+        "policyRule": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}
+            ]
+        },
+        "provision": {
+            "type": "deny",
+            "period": {"start": "2021-03-04"},
+            "purpose": [
+                {
+                    "system": PURPOSE_SYSTEM,
+                    "code": "risk-stratification",
+                    "display": "Risk stratification for case finding",
+                }
+            ],
+        },
+    }
+    path = _write(tmp_path / "Consent.ndjson", [consent])
+    with control.session() as s:
+        assert import_fhir(s, path, patients={"abc": B}).imported == 1
+        d = decide(s, B, "risk-stratification")
+        assert (d.decision, d.reason) == ("deny", "purpose-dissent")
+        assert decide(s, B, "risk-stratification", at=datetime(2021, 3, 3, tzinfo=UTC)).permitted
+        assert list(export_consents(s)) == [consent]

@@ -10,9 +10,16 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from tests.consent_support import nhs_numbers
 
-from caldicott.consent.decide import decide
+from caldicott.consent.decide import decide, may_collect
 from caldicott.consent.imports import import_opt_outs
-from caldicott.consent.registry import MemoryIndex, history, new_choice, set_choice, stats
+from caldicott.consent.registry import (
+    MemoryIndex,
+    changes_after,
+    history,
+    new_choice,
+    set_choice,
+    stats,
+)
 from caldicott.consent.tables import ConsentChoice
 from caldicott.errors import IntegrityError, InvalidArgument
 from caldicott.store.control import ControlPlane
@@ -142,3 +149,31 @@ def test_headerless_type1_import(control: ControlPlane, tmp_path: Path) -> None:
         assert decide(s, C, "risk-stratification", at=T0).reason == "type1-opt-out"
         assert decide(s, C, "public-health", at=T0).reason == "type1-opt-out"
         assert decide(s, C, "direct-care", at=T0).decision == "permit"
+
+
+def test_collection_of_patient_generated_data_needs_consent_per_source(
+    control: ControlPlane,
+) -> None:
+    _set(control, A, "pgd-collection", T0, source="smartwatch")
+    _set(control, A, "pgd-collection", T0 + timedelta(days=1), source="smartwatch", withdraw=True)
+    with control.session() as s:
+        during = may_collect(s, A, "smartwatch", at=T0 + timedelta(hours=1))
+        other = may_collect(s, A, "food-diary-app", at=T0 + timedelta(hours=1))
+        after = may_collect(s, A, "smartwatch", at=T0 + timedelta(days=2))
+    assert (during.decision, during.reason) == ("permit", "pgd-consent")
+    assert (other.decision, other.reason) == ("deny", "no-pgd-consent")
+    assert after.decision == "deny"
+
+
+def test_changes_for_the_transparency_log(control: ControlPlane) -> None:
+    _set(control, A, "national-opt-out", T0)
+    _set(control, B, "explicit-dissent", T0, purpose="research")
+    with control.session() as s:
+        events = changes_after(s)
+        later = changes_after(s, after_id=events[0].choice_id)
+    assert [e.category for e in events] == [
+        "consent.national-opt-out.set",
+        "consent.explicit-dissent.set",
+    ]
+    assert [e.nhs_number for e in events] == [A, B]
+    assert [e.choice_id for e in later] == [events[1].choice_id]

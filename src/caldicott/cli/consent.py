@@ -154,9 +154,16 @@ def history(ctx: typer.Context, nhs_number: NhsOpt, json: JsonOpt = False) -> No
     with runtime(ctx).control.session() as session:
         rows = registry.history(session, nhs_number)
     columns = ("id", "kind", "scope", "value", "channel", "actor", "effective_from", "recorded_at")
+
+    def cell(row: dict[str, Any], column: str) -> Any:
+        value = row[column]
+        return value[:16].replace("T", " ") if column.endswith(("_from", "_at")) else value
+
     Output(json).emit(
         {"versions": rows},
-        lambda out: out.table("Choice history", columns, [[r[c] for c in columns] for r in rows]),
+        lambda out: out.table(
+            "Choice history (times in UTC)", columns, [[cell(r, c) for c in columns] for r in rows]
+        ),
     )
 
 

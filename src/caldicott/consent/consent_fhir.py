@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from caldicott.consent.purposes import vocabulary
 from caldicott.consent.registry import NewChoice
 from caldicott.consent.tables import CHANNELS, OPT_OUT_KINDS, ConsentChoice
-from caldicott.fhir.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number, normalise_nhs_number
+from caldicott.fhir.nhs_number import NHS_NUMBER_SYSTEM, is_valid_nhs_number
 
 PURPOSE_SYSTEM = "https://caldicott.dev/fhir/CodeSystem/purpose"
 AGREEMENT_SYSTEM = "https://caldicott.dev/fhir/CodeSystem/agreement"
@@ -71,7 +71,7 @@ def _nhs_number(resource: Mapping[str, Any], patients: Mapping[str, str]) -> str
     patient = resource.get("patient") or {}
     ident = patient.get("identifier") or {}
     if ident.get("system") == NHS_NUMBER_SYSTEM and isinstance(ident.get("value"), str):
-        number = normalise_nhs_number(ident["value"])
+        number = str(ident["value"]).strip().replace(" ", "")
     else:
         ref = patient.get("reference")
         if not isinstance(ref, str) or not ref.startswith("Patient/"):
@@ -79,7 +79,7 @@ def _nhs_number(resource: Mapping[str, Any], patients: Mapping[str, str]) -> str
         found = patients.get(ref.removeprefix("Patient/"))
         if found is None:
             raise ConsentProblem("patient reference resolves to no known patient")
-        number = normalise_nhs_number(found)
+        number = found.strip().replace(" ", "")
     if not is_valid_nhs_number(number):
         raise ConsentProblem("patient NHS number is invalid (length or check digit)")
     return number

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from caldicott.consent.model import ChoiceVersion, Decision, DecisionValue, Step
 from caldicott.consent.purposes import Purpose, vocabulary
 from caldicott.errors import InvalidArgument
-from caldicott.fhir.nhs_number import is_valid_nhs_number, normalise_nhs_number
+from caldicott.fhir.nhs_number import is_valid_nhs_number
 
 NOT_APPLICABLE = "not-applicable"
 NO_MATCH = "no-matching-provision"
@@ -206,9 +206,10 @@ def evaluate(
 
 def check_nhs_number(text: str) -> str:
     """The normalised NHS number, or a clear error that never echoes the value."""
-    if not is_valid_nhs_number(text):
+    digits = text.strip().replace(" ", "")
+    if not is_valid_nhs_number(digits):
         raise InvalidArgument("invalid NHS number: it must be 10 digits with a valid check digit")
-    return normalise_nhs_number(text)
+    return digits
 
 
 def check_time(at: datetime | None) -> datetime:
@@ -236,3 +237,36 @@ def decide(
     p = vocabulary().get(purpose) if isinstance(purpose, str) else purpose
     src: ChoiceSource = SessionSource(source) if isinstance(source, Session) else source
     return evaluate(src.versions(number), p, agreement=agreement, at=when, anonymised=anonymised)
+
+
+def may_collect(
+    source: Session | ChoiceSource, nhs_number: str, data_source: str, at: datetime | None = None
+) -> Decision:
+    """Whether patient-generated data may be collected from ``data_source`` (a wearable, an
+    app). Collection needs the patient's consent for that source: deny by default."""
+    from caldicott.consent.registry import SessionSource
+
+    number = check_nhs_number(nhs_number)
+    when = check_time(at)
+    src: ChoiceSource = SessionSource(source) if isinstance(source, Session) else source
+    matches = [
+        v
+        for v in in_force(src.versions(number), when)
+        if v.kind == "pgd-collection" and v.scope == data_source
+    ]
+    rule = "pgd-collection"
+    if matches:
+        step = Step(
+            rule,
+            SATISFIED,
+            "consent to collect from this source in force",
+            tuple(v.describe() for v in matches),
+        )
+        outcome: DecisionValue = "permit"
+        reason = "pgd-consent"
+    else:
+        step = Step(rule, NO_MATCH, "no consent to collect from this source: deny by default")
+        outcome, reason = "deny", "no-pgd-consent"
+    return Decision(
+        outcome, reason, "pgd-collection", None, when, False, vocabulary().version, (step,)
+    )

@@ -131,7 +131,8 @@ def append(
     if not changes:
         return 0
     when = recorded_at or datetime.now(UTC)
-    session.execute(insert(ConsentChoice), [c.row(when) for c in changes])
+    rows = [c.row(when) for c in changes]
+    session.connection().execute(insert(ConsentChoice), rows)
     return len(changes)
 
 
@@ -258,6 +259,34 @@ def opt_out_holders(session: Session, kind: str, at: datetime) -> set[str]:
         if number not in latest or order > latest[number][0]:
             latest[number] = (order, value)
     return {n for n, (_, value) in latest.items() if value == "set"}
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One change, for the transparency log: its category and the patient to hash.
+
+    The log records ``category`` and a keyed hash of ``nhs_number``, never the number."""
+
+    choice_id: int
+    category: str
+    nhs_number: str
+    recorded_at: datetime
+
+
+def changes_after(session: Session, after_id: int = 0, limit: int = 10_000) -> list[ChangeEvent]:
+    """Changes recorded after the choice version ``after_id``, oldest first."""
+    rows = session.execute(
+        select(
+            ConsentChoice.id,
+            ConsentChoice.log_category,
+            ConsentChoice.nhs_number,
+            ConsentChoice.recorded_at,
+        )
+        .where(ConsentChoice.id > after_id)
+        .order_by(ConsentChoice.id)
+        .limit(limit)
+    )
+    return [ChangeEvent(*row) for row in rows]
 
 
 def all_numbers(session: Session) -> Iterable[str]:

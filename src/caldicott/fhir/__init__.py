@@ -1,1 +1,1 @@
-"""FHIR helpers shared by capabilities: identifiers, code-system check digits."""
+"""FHIR helpers shared by synth, ingest and views: code systems and identifier checks."""

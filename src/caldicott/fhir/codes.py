@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-SNOMED_SYSTEM = "http://snomed.info/sct"
-LOINC_SYSTEM = "http://loinc.org"
-DMD_SYSTEM = "https://dmd.nhs.uk"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+DMD = "https://dmd.nhs.uk"
 
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
@@ -96,10 +96,17 @@ def loinc_valid(code: str) -> bool:
 @lru_cache(maxsize=1 << 16)
 def code_problem(system: str, code: str) -> str | None:
     """Why ``code`` is not a well-formed code of ``system`` (None if fine or system unknown)."""
-    if system == SNOMED_SYSTEM:
+    if system == SNOMED:
         return None if snomed_valid(code) else "is not a valid SNOMED CT identifier"
-    if system == LOINC_SYSTEM:
+    if system == LOINC:
         return None if loinc_valid(code) else "is not a valid LOINC code (format or check digit)"
-    if system == DMD_SYSTEM:
+    if system == DMD:
         return None if snomed_valid(code) else "is not a valid dm+d identifier"
     return None
+
+
+def code_valid(system: str, code: str) -> bool | None:
+    """Check a code by its system: None when the system has no check to apply."""
+    if system not in (SNOMED, LOINC, DMD):
+        return None
+    return code_problem(system, code) is None

@@ -1,6 +1,6 @@
 from tests.consent_support import nhs_numbers
 
-from caldicott.fhir.nhs_number import check_digit, is_valid_nhs_number
+from caldicott.fhir.nhs_number import is_valid_nhs_number, nhs_number_check_digit
 
 
 def test_known_valid_and_invalid_numbers() -> None:
@@ -16,7 +16,7 @@ def test_known_valid_and_invalid_numbers() -> None:
 
 def test_a_remainder_of_ten_has_no_check_digit() -> None:
     nines = [f"{n:09d}" for n in range(1000)]
-    assert any(check_digit(n) is None for n in nines)
+    assert any(nhs_number_check_digit(n) is None for n in nines)
 
 
 def test_generated_test_range_numbers_are_valid() -> None:
