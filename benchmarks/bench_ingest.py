@@ -86,7 +86,7 @@ def make_export(out: Path, patients: int) -> str:
 
 
 def _fallback(out: Path, patients: int) -> None:
-    from caldicott.fhir.nhs_number import check_digit
+    from caldicott.fhir.nhs_number import nhs_number_check_digit as check_digit
 
     out.mkdir(parents=True, exist_ok=True)
     with (out / "Patient.ndjson").open("wb") as pf, (out / "Observation.ndjson").open("wb") as of:
