@@ -28,6 +28,18 @@ from caldicott.ingest.reasons import Reason, reason
 CHUNK = 4 * 1024 * 1024
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 SUFFIXES = (".ndjson", ".ndjson.gz", ".json")
+#: Files named for these types are read first (Bulk Data names files by type), so that
+#: most references resolve on first sight; any order still works (see references.py).
+FIRST = ("patient", "organization", "practitioner", "location", "encounter")
+
+
+def read_order(path: Path) -> tuple[int, str]:
+    """Sort key: files of referenced types first, then the rest by path."""
+    name = path.name.lower()
+    for rank, prefix in enumerate(FIRST):
+        if name.startswith(prefix) and not name.startswith(prefix + "role"):
+            return (rank, str(path))
+    return (len(FIRST), str(path))
 
 
 @dataclass(slots=True)
@@ -86,6 +98,7 @@ def discover(
                 skipped.append(FileReport(str(path), "other", "skipped", "not a FHIR file type"))
             else:
                 found.append((path, kind))
+    found.sort(key=lambda item: read_order(item[0]))
     return found, skipped
 
 
