@@ -26,7 +26,7 @@ from caldicott.ingest.parse import parse_record
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, unresolved
-from caldicott.ingest.sources import FileReport, RawRecord, discover, read_ndjson
+from caldicott.ingest.sources import FileReport, RawRecord, discover, own_stores, read_ndjson
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
 from caldicott.ingest.validate.engine import render
@@ -119,7 +119,7 @@ class Loader:
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
         started = time.perf_counter()
-        to_read, skipped = discover(paths, exclude=self.settings.home)
+        to_read, skipped = discover(paths, exclude=own_stores(self.settings.home))
         self._start()
         self.open_keys = self.quarantine.open_keys()
         held = HeldRecords(self.spill_dir)

@@ -67,24 +67,38 @@ class FileReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+#: Folders of the data folder that hold caldicott's own files (quarantined originals,
+#: keys, reports, exports): never read as input, even when a folder given contains them.
+OWN_STORES = ("quarantine", "keys", "reports", "exports")
+
+
+def own_stores(home: Path) -> list[Path]:
+    return [home / name for name in OWN_STORES]
+
+
 def discover(
-    paths: Iterable[Path], exclude: Path | None = None
+    paths: Iterable[Path], exclude: Iterable[Path] = ()
 ) -> tuple[list[tuple[Path, str]], list[FileReport]]:
     """Expand folders; return (file, kind) to read in a stable order and skipped files.
 
-    Files under ``exclude`` (the data folder) are never read, even if a folder given
-    contains it.
+    Files under any ``exclude`` folder (the data folder's own stores) are never read, and
+    are reported as skipped, even if a folder given contains them.
     """
     found: list[tuple[Path, str]] = []
     skipped: list[FileReport] = []
-    own = exclude.resolve() if exclude is not None else None
+    own = [e.resolve() for e in exclude]
     for root in paths:
         if root.is_dir():
-            candidates = sorted(
-                p
-                for p in root.rglob("*")
-                if p.is_file() and (own is None or not p.resolve().is_relative_to(own))
-            )
+            candidates = []
+            for p in sorted(root.rglob("*")):
+                if not p.is_file():
+                    continue
+                if any(p.resolve().is_relative_to(o) for o in own):
+                    skipped.append(
+                        FileReport(str(p), "other", "skipped", "caldicott's own store; not input")
+                    )
+                    continue
+                candidates.append(p)
         elif root.exists():
             candidates = [root]
         else:
