@@ -35,3 +35,13 @@ $CALDICOTT consent import-optouts "$EXPORT/national-opt-outs.csv" --actor demo-i
 $CALDICOTT consent import-optouts "$EXPORT/type1-opt-outs.csv" --type1 --actor demo-import
 $CALDICOTT consent import-fhir "$EXPORT/Consent.ndjson"
 $CALDICOTT consent stats
+$CALDICOTT consent snapshot --purpose research
+
+step "SQL on FHIR views: the built-in library, run on the warehouse"
+$CALDICOTT view list
+$CALDICOTT view run patient_demographics --format parquet
+$CALDICOTT view run conditions --format csv
+SUITE="${CALDICOTT_SQL_ON_FHIR_SUITE:-$PWD/../shared/conformance/sql-on-fhir}"
+if [ -d "$SUITE" ]; then
+  $CALDICOTT view test "$SUITE" --engine duckdb --report "$CALDICOTT_HOME/reports/sql-on-fhir-duckdb.json"
+fi
