@@ -11,7 +11,18 @@ from rich.console import Console
 
 from caldicott import __version__
 from caldicott.applog import configure_logging, redact
-from caldicott.cli import agreement, db, people, register
+from caldicott.cli import (
+    agreement,
+    consent,
+    db,
+    ingest,
+    log,
+    people,
+    quality,
+    quarantine,
+    register,
+    synth,
+)
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import Runtime, build_runtime, runtime
 from caldicott.errors import EXIT_INTERRUPTED, CaldicottError, UserError, exit_code_for
@@ -28,6 +39,12 @@ app = typer.Typer(
 #: Sub-command groups, one per capability. Each module exposes ``app`` (a Typer group)
 #: or ``register(root)`` for top-level commands.
 app.add_typer(db.app, name="db")
+app.add_typer(consent.app, name="consent")
+synth.register(app)
+app.add_typer(log.app, name="log")
+ingest.register(app)
+app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(quality.app, name="quality")
 app.add_typer(people.app, name="people")
 app.add_typer(people.org_app, name="org")
 app.add_typer(agreement.app, name="agreement")

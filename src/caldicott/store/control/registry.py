@@ -10,6 +10,9 @@ import importlib
 
 TABLE_MODULES: tuple[str, ...] = (
     "caldicott.store.control.instance",
+    "caldicott.consent.tables",
+    "caldicott.transparency.tables",
+    "caldicott.ingest.tables",
     "caldicott.governance.tables",
 )
 

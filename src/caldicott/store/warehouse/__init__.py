@@ -11,6 +11,6 @@ The contract every engine relies on (DuckDB file by default, in the data folder)
 Views (SQL on FHIR) compile to SQL over the ``resource`` column of these tables.
 """
 
-from caldicott.store.warehouse.duckdb_store import DuckDBWarehouse, table_name
+from caldicott.store.warehouse.duckdb_store import DuckDBWarehouse, Row, WriteCounts, table_name
 
-__all__ = ["DuckDBWarehouse", "table_name"]
+__all__ = ["DuckDBWarehouse", "Row", "WriteCounts", "table_name"]

@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from caldicott.errors import InvalidArgument, StoreUnavailable
 
 RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 HISTORY_TABLE = "fhir_history"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One resource to write: its id, version, lastUpdated and JSON text."""
+
+    id: str
+    version_id: str | None
+    last_updated: str | None
+    text: bytes
+
+
+@dataclass
+class WriteCounts:
+    """What a batch did to one type: rows new, replaced, unchanged and sent to history."""
+
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    older: int = 0
+
+
+def _version_key(version_id: str | None, last_updated: str | None) -> tuple[str, int, str]:
+    """Order of versions: lastUpdated (normalised to Z) first, then a numeric versionId."""
+    lu = (last_updated or "").replace("+00:00", "Z")
+    v = version_id or ""
+    return (lu, int(v) if v.isdigit() and len(v) < 18 else -1, v)
+
+
+def _md5(text: bytes) -> str:
+    return hashlib.md5(text, usedforsecurity=False).hexdigest()
 
 
 def table_name(resource_type: str) -> str:
@@ -28,6 +62,7 @@ class DuckDBWarehouse:
 
     def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
+        self._tables: dict[str, None] | None = None
         try:
             if path is not None and not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +91,9 @@ class DuckDBWarehouse:
 
     def ensure_table(self, resource_type: str) -> str:
         name = table_name(resource_type)
+        if self._tables is not None and resource_type in self._tables:
+            return name
+        self._tables = None
         self.conn.execute(
             f'CREATE TABLE IF NOT EXISTS "{name}" ('
             "id VARCHAR PRIMARY KEY, version_id VARCHAR, last_updated VARCHAR, "
@@ -64,19 +102,23 @@ class DuckDBWarehouse:
         return name
 
     def resource_types(self) -> list[str]:
+        """Types with a table (cached; the cache is dropped whenever a table is made)."""
+        if self._tables is not None:
+            return list(self._tables)
         rows = self.conn.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_name LIKE 'fhir\\_%' ESCAPE '\\' AND table_name <> ? ORDER BY 1",
             [HISTORY_TABLE],
         ).fetchall()
-        return [r[0][len("fhir_") :] for r in rows]
+        self._tables = {r[0][len("fhir_") :]: None for r in rows}
+        return list(self._tables)
 
     def count(self, resource_type: str) -> int:
         if resource_type not in self.resource_types():
             return 0
         sql = f'SELECT count(*) FROM "{table_name(resource_type)}"'  # noqa: S608 - validated name
-        row = self.conn.execute(sql).fetchone()
-        return int(row[0]) if row else 0
+        rows = self.conn.execute(sql).fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def iter_resources(self, resource_type: str, batch: int = 10_000) -> Iterator[dict[str, Any]]:
         """Every current resource of a type, parsed, in id order."""
@@ -98,3 +140,147 @@ class DuckDBWarehouse:
         )
         rel = self.conn.execute(sql, [ids]).fetchall()
         return {r[0] for r in rel}
+
+    def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
+        """A top-level string element of the resources with these ids (e.g. birthDate)."""
+        if not ids or resource_type not in self.resource_types():
+            return {}
+        if not re.fullmatch(r"[a-zA-Z]{1,64}", element):
+            raise InvalidArgument(f"not an element name: {element!r}")
+        sql = (
+            f"SELECT t.id, json_extract_string(t.resource, ?) "  # noqa: S608 - validated name
+            f'FROM "{table_name(resource_type)}" t JOIN (SELECT unnest(?) AS id) q USING (id)'
+        )
+        rows = self.conn.execute(sql, [f"$.{element}", ids]).fetchall()
+        return {r[0]: r[1] for r in rows if r[1] is not None}
+
+    # -- the write side (used by ingest) ---------------------------------------------------
+    def write_batch(
+        self, load_id: str, batch: Mapping[str, Sequence[Row]]
+    ) -> dict[str, WriteCounts]:
+        """Write one batch atomically: all of it or (on any error or a kill) none of it.
+
+        Per id the newest version (:func:`_version_key`) is current; a replaced current
+        version and an incoming older one go to ``fhir_history`` (once). The same content
+        again changes nothing, so a batch can be written twice (re-running a load).
+        """
+        counts: dict[str, WriteCounts] = {}
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            for rtype, rows in batch.items():
+                counts[rtype] = self._write_type(load_id, rtype, rows)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._tables = None
+            raise
+        return counts
+
+    def _write_type(self, load_id: str, rtype: str, rows: Sequence[Row]) -> WriteCounts:
+        name = self.ensure_table(rtype)
+        counts = WriteCounts()
+        newest: dict[str, Row] = {}
+        history: list[Row] = []
+        for row in rows:
+            seen = newest.get(row.id)
+            if seen is None:
+                newest[row.id] = row
+            elif seen.text == row.text:
+                counts.unchanged += 1
+            elif _version_key(row.version_id, row.last_updated) >= _version_key(
+                seen.version_id, seen.last_updated
+            ):
+                history.append(seen)
+                newest[row.id] = row
+            else:
+                history.append(row)
+        incoming = list(newest.values())
+        digests = [_md5(r.text) for r in incoming]
+        probe = pa.table({"id": [r.id for r in incoming], "md5": digests})
+        self.conn.register("_probe", probe)
+        try:
+            cols = "c.id, c.version_id, c.last_updated, md5(CAST(c.resource AS VARCHAR)) = p.md5"
+            sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+            current = self.conn.execute(sql).fetchall()
+        finally:
+            self.conn.unregister("_probe")
+        known = {r[0]: r for r in current}
+        to_insert: list[Row] = []
+        replaced: list[str] = []
+        for row in incoming:
+            cur = known.get(row.id)
+            if cur is None:
+                to_insert.append(row)
+                counts.inserted += 1
+            elif cur[3]:
+                counts.unchanged += 1
+            elif _version_key(row.version_id, row.last_updated) >= _version_key(cur[1], cur[2]):
+                replaced.append(row.id)
+                to_insert.append(row)
+                counts.replaced += 1
+            else:
+                history.append(row)
+                counts.older += 1
+        if replaced:
+            self.conn.register("_replaced", pa.table({"id": replaced}))
+            try:
+                self.conn.execute(
+                    f"INSERT INTO {HISTORY_TABLE} SELECT ?, c.id, c.version_id, c.last_updated, "  # noqa: S608
+                    f'c.load_id, c.resource, now() FROM "{name}" c JOIN _replaced r USING (id)',
+                    [rtype],
+                )
+                self.conn.execute(
+                    f'DELETE FROM "{name}" WHERE id IN (SELECT id FROM _replaced)'  # noqa: S608
+                )
+            finally:
+                self.conn.unregister("_replaced")
+        if to_insert:
+            self._append(name, load_id, to_insert)
+        if history:
+            self._to_history(load_id, rtype, history)
+        return counts
+
+    @staticmethod
+    def _arrow(load_id: str, rows: Sequence[Row]) -> pa.Table:
+        return pa.table(
+            {
+                "id": pa.array([r.id for r in rows], pa.string()),
+                "version_id": pa.array([r.version_id for r in rows], pa.string()),
+                "last_updated": pa.array([r.last_updated for r in rows], pa.string()),
+                "load_id": pa.array([load_id] * len(rows), pa.string()),
+                "resource": pa.array([r.text for r in rows], pa.binary()).cast(pa.string()),
+            }
+        )
+
+    def _append(self, name: str, load_id: str, rows: Sequence[Row]) -> None:
+        self.conn.register("_rows", self._arrow(load_id, rows))
+        try:
+            self.conn.execute(
+                f'INSERT INTO "{name}" SELECT id, version_id, last_updated, load_id, '  # noqa: S608
+                "CAST(resource AS JSON) FROM _rows"
+            )
+        finally:
+            self.conn.unregister("_rows")
+
+    def _to_history(self, load_id: str, rtype: str, rows: Sequence[Row]) -> None:
+        """Add versions to history unless the same content is already there."""
+        self.conn.register("_old", self._arrow(load_id, rows))
+        try:
+            self.conn.execute(
+                f"INSERT INTO {HISTORY_TABLE} SELECT DISTINCT ?, o.id, o.version_id, "  # noqa: S608
+                "o.last_updated, o.load_id, CAST(o.resource AS JSON), now() FROM _old o "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {HISTORY_TABLE} h WHERE h.resource_type = ? "
+                "AND h.id = o.id AND CAST(h.resource AS VARCHAR) = o.resource)",
+                [rtype, rtype],
+            )
+        finally:
+            self.conn.unregister("_old")
+
+    def history_count(self, resource_type: str | None = None) -> int:
+        sql = f"SELECT count(*) FROM {HISTORY_TABLE}"  # noqa: S608 - constant name
+        params: list[Any] = []
+        if resource_type is not None:
+            sql += " WHERE resource_type = ?"
+            params.append(resource_type)
+        rows = self.conn.execute(sql, params).fetchall()
+        return int(rows[0][0]) if rows else 0

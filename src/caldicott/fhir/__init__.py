@@ -1,0 +1,1 @@
+"""FHIR helpers shared by capabilities: identifiers, code-system check digits."""

@@ -1,0 +1,92 @@
+"""Accounting: per file and per resource type, read = accepted + quarantined, always.
+
+Warnings are counted separately (a record with warnings is still accepted). The loader
+adds to a :class:`Tally` as records move; :meth:`Tally.check` asserts the invariant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from caldicott.errors import IntegrityError
+
+UNPARSED = "(unparsed)"
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    warnings: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Tally:
+    files: dict[str, Counts] = field(default_factory=dict)
+    types: dict[str, Counts] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+    warning_codes: Counter[str] = field(default_factory=Counter)
+    written: Counter[str] = field(default_factory=Counter)
+
+    def _pair(self, file: str, rtype: str) -> tuple[Counts, Counts]:
+        f = self.files.get(file)
+        if f is None:
+            f = self.files[file] = Counts()
+        t = self.types.get(rtype)
+        if t is None:
+            t = self.types[rtype] = Counts()
+        return f, t
+
+    def read(self, file: str, rtype: str) -> None:
+        for c in self._pair(file, rtype):
+            c.read += 1
+
+    def accept(self, file: str, rtype: str, warning_codes: list[str]) -> None:
+        for c in self._pair(file, rtype):
+            c.accepted += 1
+            c.warnings += len(warning_codes)
+        self.warning_codes.update(warning_codes)
+
+    def quarantine(self, file: str, rtype: str, codes: list[str]) -> None:
+        for c in self._pair(file, rtype):
+            c.quarantined += 1
+        if codes:
+            self.reasons[codes[0]] += 1
+
+    def totals(self) -> Counts:
+        total = Counts()
+        for c in self.files.values():
+            total.read += c.read
+            total.accepted += c.accepted
+            total.quarantined += c.quarantined
+            total.warnings += c.warnings
+        return total
+
+    def check(self) -> None:
+        """Raise IntegrityError if any file or type does not balance."""
+        for scope, table in (("file", self.files), ("type", self.types)):
+            for name, c in table.items():
+                if c.read != c.accepted + c.quarantined:
+                    raise IntegrityError(
+                        f"accounting does not balance for {scope} {name}: "
+                        f"read {c.read} != accepted {c.accepted} + quarantined {c.quarantined}"
+                    )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "types": {k: v.as_dict() for k, v in sorted(self.types.items())},
+            "reasons": dict(sorted(self.reasons.items())),
+            "warning_codes": dict(sorted(self.warning_codes.items())),
+            "written": dict(sorted(self.written.items())),
+        }

@@ -1,0 +1,393 @@
+"""The load: read every file, validate, write accepted records in atomic batches.
+
+One batch (``Settings.ingest_batch_size`` records) is one DuckDB transaction, so a load
+killed at any moment leaves the warehouse as it was before the unfinished batch; writing
+is idempotent, so running the same command again completes it. Refused records go to the
+quarantine (idempotent too). Records whose references are not yet resolvable are held
+(:mod:`.references`) and settled at the end.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import update
+
+from caldicott.applog import get_logger
+from caldicott.ingest.accounting import UNPARSED, Counts, Tally
+from caldicott.ingest.bundles import NotFhir, read_json
+from caldicott.ingest.parse import parse_record
+from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
+from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
+from caldicott.ingest.references import HeldRecords, Pending, unresolved
+from caldicott.ingest.sources import FileReport, RawRecord, discover, read_ndjson
+from caldicott.ingest.tables import IngestFile, IngestLoad
+from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
+from caldicott.ingest.validate.primitives import ID
+from caldicott.ingest.validate.resources import RESOURCE_TYPES as _KNOWN
+from caldicott.settings import Settings
+from caldicott.store.control import ControlPlane
+from caldicott.store.control.base import utcnow
+from caldicott.store.warehouse import DuckDBWarehouse, Row
+
+log = get_logger(__name__)
+Advance = Callable[[float], None]
+
+
+@dataclass
+class LoadResult:
+    load_id: str
+    source: str | None
+    tally: Tally
+    files: list[FileReport]
+    seconds: float
+    bytes_read: int
+    resolved: int = 0
+    status: str = "completed"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        totals = self.tally.totals()
+        rate = totals.read / self.seconds if self.seconds else 0.0
+        return {
+            "load_id": self.load_id,
+            "source": self.source,
+            "status": self.status,
+            **totals.as_dict(),
+            "files": [
+                {
+                    "path": f.path,
+                    "kind": f.kind,
+                    "status": f.status,
+                    "note": f.note,
+                    **self.tally.files.get(f.path, _zero()).as_dict(),
+                }
+                for f in self.files
+            ],
+            **self.tally.as_dict(),
+            "resolved_quarantine": self.resolved,
+            "seconds": round(self.seconds, 3),
+            "resources_per_second": round(rate, 1),
+            "mb_per_second": round(self.bytes_read / 1e6 / self.seconds, 2) if self.seconds else 0,
+        }
+
+
+def _zero() -> Counts:
+    return Counts()
+
+
+class Loader:
+    """One load of files into the warehouse; use :meth:`run`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        control: ControlPlane,
+        warehouse: DuckDBWarehouse,
+        *,
+        source: str | None = None,
+        advance: Advance | None = None,
+    ) -> None:
+        self.settings = settings
+        self.control = control
+        self.warehouse = warehouse
+        self.source = source
+        self.advance = advance or (lambda _n: None)
+        self.batch_size = settings.ingest_batch_size
+        self.load_id = uuid.uuid4().hex
+        self.tally = Tally()
+        self.quarantine = Quarantine(control, settings.home)
+        self.spill_dir = settings.home / "quarantine" / "spill"
+        self.pending: list[Pending] = []
+        self.refused: list[Refused] = []
+        self.births: dict[str, str] = {}
+        self.resolved_ids: list[int] = []
+        self.resolved_keys: list[tuple[str, str]] = []
+        self.open_keys: set[tuple[str, str]] = set()
+        self.resolved = 0
+        self.batches = 0
+        self._last_file = ""
+        self._last_export_id: int | None = None
+
+    # -- the run ------------------------------------------------------------------------
+    def run(self, paths: Sequence[Path]) -> LoadResult:
+        started = time.perf_counter()
+        to_read, skipped = discover(paths, exclude=self.settings.home)
+        self._start()
+        self.open_keys = self.quarantine.open_keys()
+        held = HeldRecords(self.spill_dir)
+        reports: list[FileReport] = []
+        total_bytes = 0
+        try:
+            for path, kind in to_read:
+                report = FileReport(str(path), kind)
+                try:
+                    report.bytes = path.stat().st_size
+                    total_bytes += report.bytes
+                    for raw in self._records(path, kind):
+                        self._take(raw)
+                        if len(self.pending) >= self.batch_size:
+                            self._flush(held)
+                except NotFhir as exc:
+                    report.status, report.note = "skipped", str(exc)
+                except OSError as exc:
+                    report.status = "unreadable"
+                    report.note = f"cannot read: {exc.strerror or type(exc).__name__}"
+                    self._refuse(
+                        RawRecord(str(path), 0, b""),
+                        [reason("unreadable-file", report.note)],
+                        None,
+                        None,
+                    )
+                if report.path not in self.tally.files and report.status == "read":
+                    report.status = "empty"
+                    report.note = "no records in the file"
+                reports.append(report)
+            self._flush(held)
+            self._settle(held)
+        finally:
+            held.close()
+        self.tally.check()
+        result = LoadResult(
+            self.load_id,
+            self.source,
+            self.tally,
+            reports + skipped,
+            time.perf_counter() - started,
+            total_bytes,
+            self.resolved,
+        )
+        self._finish(result)
+        return result
+
+    def _records(self, path: Path, kind: str) -> Iterator[RawRecord]:
+        if kind == "json":
+            return read_json(path)
+        return read_ndjson(path, kind, self.spill_dir)
+
+    # -- one record -----------------------------------------------------------------------
+    def _take(self, raw: RawRecord) -> None:
+        self.advance(1)
+        if raw.problem is not None:
+            self._refuse(raw, [raw.problem], None, None)
+            return
+        obj, problem = parse_record(raw.data)
+        if obj is None:
+            self._refuse(
+                raw, [problem or reason("malformed-json", "unreadable record")], None, None
+            )
+            return
+        found, refs = validate(obj)
+        rtype = obj.get("resourceType")
+        rid = obj.get("id")
+        rtype = rtype if isinstance(rtype, str) and rtype in _KNOWN else None
+        rid = rid if isinstance(rid, str) and ID.fullmatch(rid) else None
+        errors = [r for r in found if CODES[r.code][0] == ERROR]
+        if errors or rtype is None or rid is None:
+            warnings = [r for r in found if CODES[r.code][0] == WARNING]
+            self._refuse(raw, errors + warnings, rtype, rid)
+            return
+        warnings = found + plausibility(obj)
+        meta = obj.get("meta")
+        version = meta.get("versionId") if isinstance(meta, dict) else None
+        updated = meta.get("lastUpdated") if isinstance(meta, dict) else None
+        self.pending.append(
+            Pending(
+                raw.file,
+                raw.number,
+                rtype,
+                rid,
+                version if isinstance(version, str) else None,
+                updated if isinstance(updated, str) else None,
+                raw.data.strip(),
+                refs,
+                warnings,
+                exported_id(raw.file),
+                event_date(obj),
+                patient_id(obj),
+            )
+        )
+        if rtype == "Patient" and isinstance(obj.get("birthDate"), str):
+            self.births[rid] = obj["birthDate"]
+
+    def _export_id(self, file: str) -> int | None:
+        if file != self._last_file:
+            self._last_file, self._last_export_id = file, exported_id(file)
+        return self._last_export_id
+
+    def _refuse(
+        self,
+        raw: RawRecord,
+        reasons: list[Reason],
+        rtype: str | None,
+        rid: str | None,
+        counted: bool = False,
+    ) -> None:
+        if not counted:  # records held for references were counted as read already
+            self.tally.read(raw.file, rtype or UNPARSED)
+        self.tally.quarantine(raw.file, rtype or UNPARSED, [r.code for r in reasons])
+        self.refused.append(Refused(raw, reasons, rtype, rid))
+
+    # -- batches ----------------------------------------------------------------------------
+    def _flush(self, held: HeldRecords) -> None:
+        batch, self.pending = self.pending, []
+        for p in batch:
+            self.tally.read(p.file, p.rtype)
+        ok, later = unresolved(batch, self.warehouse)
+        held.add(later)
+        self._commit(ok)
+
+    def _commit(self, ok: list[Pending]) -> None:
+        """Quarantine writes, then one warehouse transaction, then accounting."""
+        self.quarantine.write(self.load_id, self.refused)
+        self.refused = []
+        if ok:
+            self._births_check(ok)
+            rows: dict[str, list[Row]] = {}
+            for p in ok:
+                rows.setdefault(p.rtype, []).append(
+                    Row(p.rid, p.version_id, p.last_updated, p.text)
+                )
+            written = self.warehouse.write_batch(self.load_id, rows)
+            for counts in written.values():
+                self.tally.written.update(
+                    inserted=counts.inserted,
+                    replaced=counts.replaced,
+                    unchanged=counts.unchanged,
+                    older=counts.older,
+                )
+            for p in ok:
+                self.tally.accept(p.file, p.rtype, [w.code for w in p.warnings])
+                if p.export_id is not None:
+                    self.resolved_ids.append(p.export_id)
+                if (p.rtype, p.rid) in self.open_keys:
+                    self.resolved_keys.append((p.rtype, p.rid))
+        if self.resolved_ids or self.resolved_keys:
+            self.resolved += self.quarantine.resolve(
+                self.load_id, self.resolved_ids, self.resolved_keys
+            )
+            self.resolved_ids, self.resolved_keys = [], []
+        self.batches += 1
+        with self.control.session() as s:
+            s.execute(
+                update(IngestLoad).where(IngestLoad.id == self.load_id).values(batches=self.batches)
+            )
+
+    def _births_check(self, ok: list[Pending]) -> None:
+        missing = sorted({p.patient for p in ok if p.patient and p.patient not in self.births})
+        if missing:
+            self.births.update(self.warehouse.json_values("Patient", missing, "birthDate"))
+        for p in ok:
+            if p.event and p.patient:
+                birth = self.births.get(p.patient)
+                n = min(len(birth or ""), len(p.event))
+                if birth and p.event[:n] < birth[:n]:
+                    p.warnings.append(
+                        reason(
+                            "implausible-date", "event dated before the patient's birth", p.rtype
+                        )
+                    )
+
+    def _settle(self, held: HeldRecords) -> None:
+        """Re-check held records until a pass accepts nothing; then refuse or warn."""
+        while held.count:
+            before = held.count
+            for batch in held.drain(self.batch_size):
+                ok, later = unresolved(batch, self.warehouse)
+                held.add(later)
+                if ok:
+                    self._commit(ok)
+            if held.count == before:
+                break
+        if not held.count:
+            return
+        warn = self.settings.unresolved_references == "warn"
+        accepted: list[Pending] = []
+        for batch in held.drain(self.batch_size):
+            ok, later = unresolved(batch, self.warehouse)
+            accepted.extend(ok)
+            for p in later:
+                missing = self._missing(p)
+                if warn:
+                    p.warnings.extend(missing)
+                    accepted.append(p)
+                else:
+                    raw = RawRecord(p.file, p.number, p.text)
+                    self._refuse(raw, missing, p.rtype, p.rid, counted=True)
+            if len(accepted) >= self.batch_size:
+                self._commit(accepted)
+                accepted = []
+        self._commit(accepted)
+
+    def _missing(self, p: Pending) -> list[Reason]:
+        warn = self.settings.unresolved_references == "warn"
+        code = "unresolved-reference" if warn else "dangling-reference"
+        out = []
+        for path, t, i in p.refs:
+            if not self.warehouse.existing_ids(t, [i]):
+                out.append(reason(code, f"no {t} with this id in the load or the warehouse", path))
+        return out
+
+    # -- the control-plane record of the load ------------------------------------------
+    def _start(self) -> None:
+        with self.control.session() as s:
+            s.execute(
+                update(IngestLoad)
+                .where(IngestLoad.status == "running")
+                .values(status="interrupted")
+            )
+            s.add(
+                IngestLoad(
+                    id=self.load_id,
+                    source=self.source,
+                    status="running",
+                    started_at=utcnow(),
+                    batches=0,
+                    read=0,
+                    accepted=0,
+                    quarantined=0,
+                    warnings=0,
+                )
+            )
+        log.info("load started", extra={"load_id": self.load_id})
+
+    def _finish(self, result: LoadResult) -> None:
+        totals = self.tally.totals()
+        with self.control.session() as s:
+            load = s.get(IngestLoad, self.load_id)
+            assert load is not None
+            load.status = result.status
+            load.finished_at = utcnow()
+            load.read, load.accepted = totals.read, totals.accepted
+            load.quarantined, load.warnings = totals.quarantined, totals.warnings
+            load.summary = orjson.dumps(result.as_dict()).decode()
+            for f in result.files:
+                c = self.tally.files.get(f.path, _zero())
+                s.add(
+                    IngestFile(
+                        load_id=self.load_id,
+                        path=f.path[-2000:],
+                        kind=f.kind,
+                        status=f.status,
+                        note=f.note[:500],
+                        read=c.read,
+                        accepted=c.accepted,
+                        quarantined=c.quarantined,
+                        warnings=c.warnings,
+                    )
+                )
+        log.info(
+            "load finished",
+            extra={
+                "load_id": self.load_id,
+                "read": totals.read,
+                "accepted": totals.accepted,
+                "quarantined": totals.quarantined,
+            },
+        )

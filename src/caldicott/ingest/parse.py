@@ -1,0 +1,115 @@
+"""Strict JSON for FHIR records: UTF-8, no duplicate keys, finite numbers, bounded depth.
+
+orjson does the parsing (fast, strict UTF-8, rejects NaN and Infinity). Two things it does
+not check are done here cheaply: nesting depth and duplicate keys. Keys are counted while
+walking the parsed tree and compared with the number of ``":`` in the bytes; only when the
+two differ (or whitespace sits before a colon) is the record parsed again with the
+standard library to look for a repeated key, so the common case costs one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+from caldicott.ingest.reasons import Reason, reason
+
+#: Deepest nesting of objects and arrays accepted (FHIR resources rarely pass 15).
+MAX_DEPTH = 64
+#: Largest record accepted, in bytes; a longer line is refused with ``line-too-long``.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+_NON_FINITE = re.compile(rb"(?<![\w\"])-?(?:NaN|Infinity)(?![\w\"])")
+_SPACE_BEFORE_COLON = re.compile(rb'"\s+:')
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _count_keys(node: Any, depth: int) -> int:
+    """Keys in every object below ``node``; raises _TooDeep past MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    n = 0
+    if type(node) is dict:
+        n = len(node)
+        for v in node.values():
+            t = type(v)
+            if t is dict or t is list:
+                n += _count_keys(v, depth + 1)
+    else:
+        for v in node:
+            t = type(v)
+            if t is dict or t is list:
+                n += _count_keys(v, depth + 1)
+    return n
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _classify_failure(raw: bytes, exc: orjson.JSONDecodeError) -> Reason:
+    text = str(exc)
+    if "UTF-8" in text or "surrogate" in text:
+        return reason("invalid-utf8", f"bytes are not valid UTF-8 (near byte {exc.pos})")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return reason("invalid-utf8", f"bytes are not valid UTF-8 (at byte {err.start})")
+    if "infinity" in text.lower() or _NON_FINITE.search(raw):
+        return reason("not-a-number", "NaN or Infinity is not a JSON number")
+    if "recursion" in text.lower() or "depth" in text.lower():
+        return reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+    if not raw.strip():
+        return reason("malformed-json", "empty record")
+    return reason("malformed-json", f"not well-formed JSON (at byte {exc.pos})")
+
+
+def parse_record(
+    raw: bytes, limit: int = MAX_RECORD_BYTES
+) -> tuple[dict[str, Any] | None, Reason | None]:
+    """Parse one record: the JSON object, or None and the reason it is refused."""
+    if len(raw) > limit:
+        return None, reason("line-too-long", f"record of {len(raw)} bytes exceeds the limit")
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, _classify_failure(raw, exc)
+    if type(obj) is not dict:
+        return None, reason("malformed-json", "a record must be a JSON object")
+    try:
+        keys = _count_keys(obj, 1)
+    except _TooDeep:
+        return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+    if raw.count(b'":') != keys or _SPACE_BEFORE_COLON.search(raw):
+        found = duplicate_key_path(raw)
+        if found is not None:
+            return None, found
+    return obj, None
+
+
+def duplicate_key_path(raw: bytes) -> Reason | None:
+    """The exact (slow) check: a duplicate-key reason, or None if every key is unique."""
+    try:
+        json.loads(raw, object_pairs_hook=_no_duplicates)
+    except _Duplicate as dup:
+        key = str(dup.args[0])
+        shown = key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,63}", key) else "(a key)"
+        return reason("duplicate-key", f"key {shown} appears twice in one object", shown)
+    except (ValueError, RecursionError):
+        return None
+    return None

@@ -1,0 +1,223 @@
+"""Data-quality reports, per load and for the whole warehouse (principle D4).
+
+Four dimensions a custodian reads at a glance:
+
+- **completeness**: share of current resources of each type that carry each key field;
+- **validity**: records accepted and quarantined per type, and the reasons;
+- **plausibility**: warnings (dates that cannot both be true, values out of range);
+- **timeliness**: days between the event a resource records and the load that brought it.
+
+Figures are counts and percentages only; no patient value enters a report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+from sqlalchemy import select
+
+from caldicott.errors import NotFound
+from caldicott.ingest.tables import IngestLoad, QuarantineRecord
+from caldicott.ingest.validate.plausibility import EVENT_DATES
+from caldicott.store.control import ControlPlane
+from caldicott.store.warehouse import DuckDBWarehouse, table_name
+
+#: Key fields per type: label -> JSON path (a choice element lists its forms).
+KEY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Patient": {
+        "NHS number": ("$.identifier|https://fhir.nhs.uk/Id/nhs-number",),
+        "name": ("$.name",),
+        "gender": ("$.gender",),
+        "birth date": ("$.birthDate",),
+        "address": ("$.address",),
+        "registered GP": ("$.generalPractitioner",),
+    },
+    "Encounter": {
+        "class": ("$.class",),
+        "type": ("$.type",),
+        "subject": ("$.subject",),
+        "period": ("$.period",),
+        "service provider": ("$.serviceProvider",),
+    },
+    "Condition": {
+        "code": ("$.code",),
+        "clinical status": ("$.clinicalStatus",),
+        "onset": ("$.onsetDateTime", "$.onsetPeriod", "$.onsetAge", "$.onsetString"),
+        "recorded date": ("$.recordedDate",),
+    },
+    "Observation": {
+        "code": ("$.code",),
+        "subject": ("$.subject",),
+        "effective": ("$.effectiveDateTime", "$.effectivePeriod", "$.effectiveInstant"),
+        "value": ("$.valueQuantity", "$.valueCodeableConcept", "$.valueString"),
+        "unit": ("$.valueQuantity.code",),
+    },
+    "MedicationRequest": {
+        "medication": ("$.medicationCodeableConcept", "$.medicationReference"),
+        "authored on": ("$.authoredOn",),
+        "dosage": ("$.dosageInstruction",),
+    },
+    "MedicationStatement": {
+        "medication": ("$.medicationCodeableConcept", "$.medicationReference"),
+        "effective": ("$.effectiveDateTime", "$.effectivePeriod"),
+    },
+    "Immunization": {"vaccine": ("$.vaccineCode",), "occurrence": ("$.occurrenceDateTime",)},
+    "Procedure": {
+        "code": ("$.code",),
+        "performed": ("$.performedDateTime", "$.performedPeriod"),
+    },
+    "AllergyIntolerance": {
+        "code": ("$.code",),
+        "clinical status": ("$.clinicalStatus",),
+        "criticality": ("$.criticality",),
+    },
+    "DocumentReference": {"type": ("$.type",), "date": ("$.date",), "subject": ("$.subject",)},
+    "Consent": {"patient": ("$.patient",), "provision": ("$.provision",)},
+}
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def completeness(
+    warehouse: DuckDBWarehouse, load_id: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per type: how many current resources, and the share holding each key field."""
+    out: dict[str, dict[str, Any]] = {}
+    for rtype in warehouse.resource_types():
+        fields = KEY_FIELDS.get(rtype, {})
+        exprs, params = [], []
+        for paths in fields.values():
+            tests = []
+            for path in paths:
+                if "|" in path:  # an array holding a given system (an identifier)
+                    tests.append("contains(CAST(json_extract(resource, ?) AS VARCHAR), ?)")
+                    params.extend(path.split("|", 1))
+                else:
+                    tests.append("json_extract(resource, ?) IS NOT NULL")
+                    params.append(path)
+            exprs.append("count(*) FILTER (WHERE " + " OR ".join(tests) + ")")
+        select_list = ", ".join(["count(*)", *exprs])
+        where = ""
+        if load_id is not None:
+            where = " WHERE load_id = ?"
+            params.append(load_id)
+        sql = f'SELECT {select_list} FROM "{table_name(rtype)}"{where}'  # noqa: S608 - validated
+        rows = warehouse.conn.execute(sql, params).fetchall()
+        row = rows[0] if rows else (0,)
+        total = int(row[0])
+        if load_id is not None and total == 0:
+            continue
+        out[rtype] = {
+            "resources": total,
+            "fields": {
+                label: _pct(int(n), total) for label, n in zip(fields, row[1:], strict=True)
+            },
+        }
+    return out
+
+
+def timeliness(
+    warehouse: DuckDBWarehouse, loads: dict[str, datetime], load_id: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per type: median and 90th-percentile days from the event to its load, newest event."""
+    if not loads:
+        return {}
+    lt = pa.table(
+        {"load_id": list(loads), "loaded": [d.astimezone(UTC).date() for d in loads.values()]}
+    )
+    warehouse.conn.register("_loads", lt)
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for rtype in warehouse.resource_types():
+            paths = [f"$.{p}" for p in EVENT_DATES.get(rtype, ())]
+            if not paths:
+                continue
+            event = (
+                "try_cast(left(coalesce("
+                + ", ".join("json_extract_string(t.resource, ?)" for _ in paths)
+                + "), 10) AS DATE)"
+            )
+            where = " WHERE t.load_id = ?" if load_id else ""
+            sql = (
+                f"SELECT median(date_diff('day', e, loaded)), "  # noqa: S608 - validated name
+                f"quantile_disc(date_diff('day', e, loaded), 0.9), max(e), count(e) FROM "
+                f'(SELECT {event} AS e, l.loaded FROM "{table_name(rtype)}" t '
+                f"JOIN _loads l USING (load_id){where})"
+            )
+            params: list[Any] = [*paths, *([load_id] if load_id else [])]
+            found = warehouse.conn.execute(sql, params).fetchall()
+            row = found[0] if found else None
+            if row and row[3]:
+                out[rtype] = {
+                    "median_days_to_load": None if row[0] is None else float(row[0]),
+                    "p90_days_to_load": None if row[1] is None else int(row[1]),
+                    "newest_event": row[2].isoformat() if row[2] else None,
+                    "dated_resources": int(row[3]),
+                }
+    finally:
+        warehouse.conn.unregister("_loads")
+    return out
+
+
+def report(
+    control: ControlPlane, warehouse: DuckDBWarehouse, load_id: str | None = None
+) -> dict[str, Any]:
+    """The data-quality report for one load, or for the whole warehouse."""
+    with control.session() as s:
+        if load_id is not None and s.get(IngestLoad, load_id) is None:
+            raise NotFound(f"no load {load_id}")
+        query = select(IngestLoad).where(IngestLoad.status.in_(("completed", "interrupted")))
+        if load_id is not None:
+            query = select(IngestLoad).where(IngestLoad.id == load_id)
+        loads = list(s.scalars(query))
+        open_q = Counter(
+            s.execute(
+                select(QuarantineRecord.resource_type, QuarantineRecord.reason_code).where(
+                    QuarantineRecord.status == "open",
+                    *([QuarantineRecord.last_load_id == load_id] if load_id else []),
+                )
+            ).all()
+        )
+    types: dict[str, Counter[str]] = {}
+    warnings: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for load in loads:
+        summary = orjson.loads(load.summary) if load.summary else {}
+        for rtype, c in summary.get("types", {}).items():
+            types.setdefault(rtype, Counter()).update(c)
+        warnings.update(summary.get("warning_codes", {}))
+        reasons.update(summary.get("reasons", {}))
+    validity = {
+        rtype: {
+            **dict(c),
+            "valid_percent": _pct(c["accepted"], c["read"]),
+        }
+        for rtype, c in sorted(types.items())
+    }
+    quarantine_open: dict[str, int] = {}
+    for (rtype, code), n in open_q.items():
+        key = f"{rtype or '(unparsed)'}/{code}"
+        quarantine_open[key] = quarantine_open.get(key, 0) + n
+    started = {load.id: load.started_at for load in loads}
+    return {
+        "scope": "load" if load_id else "warehouse",
+        "load_id": load_id,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "loads": len(loads),
+        "totals": {
+            k: sum(int(getattr(load, k)) for load in loads)
+            for k in ("read", "accepted", "quarantined", "warnings")
+        },
+        "completeness": completeness(warehouse, load_id),
+        "validity": validity,
+        "quarantine_reasons": dict(reasons.most_common()),
+        "quarantine_open": dict(sorted(quarantine_open.items())),
+        "plausibility": dict(warnings.most_common()),
+        "timeliness": timeliness(warehouse, started, load_id),
+    }

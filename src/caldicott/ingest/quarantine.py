@@ -1,0 +1,244 @@
+"""Quarantine: every refused record, kept with its original bytes, place and reasons.
+
+A record is stored once per distinct content (sha256 of its bytes) while it is open, so
+re-running a load does not duplicate it. Originals up to ``INLINE_LIMIT`` bytes live in
+the row; larger ones in ``<home>/quarantine/originals/<sha256>.bin``. A custodian lists,
+shows and exports records; ``export`` writes each original to ``q<id>.ndjson`` so that,
+after repair, ``caldicott ingest DIR`` accepts it and marks the record resolved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, update
+
+from caldicott.applog import redact
+from caldicott.errors import NotFound, OutputError
+from caldicott.ingest.reasons import Reason
+from caldicott.ingest.sources import RawRecord
+from caldicott.ingest.tables import INLINE_LIMIT, QuarantineRecord
+from caldicott.store.control import ControlPlane
+from caldicott.store.control.base import utcnow
+
+EXPORT_NAME = re.compile(r"q(\d+)\.ndjson")
+
+
+@dataclass
+class Refused:
+    """A record refused during a load, waiting to be written to the control plane."""
+
+    raw: RawRecord
+    reasons: list[Reason]
+    resource_type: str | None = None
+    resource_id: str | None = None
+
+
+class Quarantine:
+    """Writes refused records and answers a custodian's questions about them."""
+
+    def __init__(self, control: ControlPlane, home: Path) -> None:
+        self.control = control
+        self.originals = home / "quarantine" / "originals"
+
+    def _keep_original(self, raw: RawRecord) -> tuple[str, int, bytes | None, str | None]:
+        if raw.spill is not None:
+            self.originals.mkdir(parents=True, exist_ok=True)
+            digest = raw.sha256 or _file_sha256(raw.spill)
+            target = self.originals / f"{digest}.bin"
+            if not target.exists():
+                if raw.spill.parent.name == "spill":
+                    raw.spill.replace(target)
+                else:
+                    shutil.copyfile(raw.spill, target)
+            elif raw.spill.parent.name == "spill":
+                raw.spill.unlink(missing_ok=True)
+            return digest, raw.size, None, str(target)
+        digest = hashlib.sha256(raw.data).hexdigest()
+        if len(raw.data) <= INLINE_LIMIT:
+            return digest, len(raw.data), raw.data, None
+        self.originals.mkdir(parents=True, exist_ok=True)
+        target = self.originals / f"{digest}.bin"
+        if not target.exists():
+            target.write_bytes(raw.data)
+        return digest, len(raw.data), None, str(target)
+
+    def write(self, load_id: str, refused: Sequence[Refused]) -> None:
+        """Store refused records (one transaction); an open record already there is reused."""
+        if not refused:
+            return
+        now = utcnow()
+        with self.control.session() as s:
+            for item in refused:
+                digest, size, inline, path = self._keep_original(item.raw)
+                existing = s.scalars(
+                    select(QuarantineRecord).where(
+                        QuarantineRecord.sha256 == digest, QuarantineRecord.status == "open"
+                    )
+                ).first()
+                if existing is not None:
+                    existing.last_load_id = load_id
+                    continue
+                s.add(
+                    QuarantineRecord(
+                        load_id=load_id,
+                        last_load_id=load_id,
+                        file=item.raw.file[-2000:],
+                        number=item.raw.number,
+                        resource_type=item.resource_type,
+                        resource_id=item.resource_id,
+                        reason_code=item.reasons[0].code,
+                        reasons=orjson.dumps([r.as_dict() for r in item.reasons]).decode(),
+                        sha256=digest,
+                        size=size,
+                        original=inline,
+                        original_path=path,
+                        status="open",
+                        created_at=now,
+                    )
+                )
+
+    def resolve(self, load_id: str, ids: Sequence[int], keys: Sequence[tuple[str, str]]) -> int:
+        """Mark records resolved: by exported id, or by the (type, id) now accepted."""
+        if not ids and not keys:
+            return 0
+        done = 0
+        now = utcnow()
+        with self.control.session() as s:
+            values = {"status": "resolved", "resolved_at": now, "resolved_load_id": load_id}
+            if ids:
+                result = s.execute(
+                    update(QuarantineRecord)
+                    .where(QuarantineRecord.id.in_(list(ids)), QuarantineRecord.status == "open")
+                    .values(**values)
+                )
+                done += int(getattr(result, "rowcount", 0) or 0)
+            by_type: dict[str, list[str]] = {}
+            for rtype, rid in keys:
+                by_type.setdefault(rtype, []).append(rid)
+            for rtype, rids in by_type.items():
+                for start in range(0, len(rids), 500):
+                    result = s.execute(
+                        update(QuarantineRecord)
+                        .where(
+                            QuarantineRecord.resource_type == rtype,
+                            QuarantineRecord.resource_id.in_(rids[start : start + 500]),
+                            QuarantineRecord.status == "open",
+                        )
+                        .values(**values)
+                    )
+                    done += int(getattr(result, "rowcount", 0) or 0)
+        return done
+
+    def open_keys(self) -> set[tuple[str, str]]:
+        """(type, id) of open records, to notice when a repaired one is accepted."""
+        with self.control.session() as s:
+            rows = s.execute(
+                select(QuarantineRecord.resource_type, QuarantineRecord.resource_id).where(
+                    QuarantineRecord.status == "open",
+                    QuarantineRecord.resource_id.is_not(None),
+                )
+            ).all()
+        return {(r[0], r[1]) for r in rows if r[0] and r[1]}
+
+    def records(
+        self,
+        *,
+        status: str | None = "open",
+        load_id: str | None = None,
+        reason_code: str | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Quarantined records, newest last, without their originals."""
+        with self.control.session() as s:
+            query = select(QuarantineRecord).order_by(QuarantineRecord.id).limit(limit)
+            if status:
+                query = query.where(QuarantineRecord.status == status)
+            if load_id:
+                query = query.where(QuarantineRecord.load_id == load_id)
+            if reason_code:
+                query = query.where(QuarantineRecord.reason_code == reason_code)
+            return [_summary(r) for r in s.scalars(query)]
+
+    def counts(self, load_id: str | None = None) -> dict[str, int]:
+        """Open records per first reason code."""
+        with self.control.session() as s:
+            query = select(QuarantineRecord.reason_code, func.count()).group_by(
+                QuarantineRecord.reason_code
+            )
+            query = query.where(QuarantineRecord.status == "open")
+            if load_id:
+                query = query.where(QuarantineRecord.last_load_id == load_id)
+            return {code: int(n) for code, n in s.execute(query).all()}
+
+    def show(self, record_id: int) -> dict[str, Any]:
+        with self.control.session() as s:
+            row = s.get(QuarantineRecord, record_id)
+            if row is None:
+                raise NotFound(f"no quarantine record {record_id}")
+            doc = _summary(row)
+            doc["reasons"] = orjson.loads(row.reasons)
+            doc["sha256"] = row.sha256
+            doc["size"] = row.size
+            doc["original_stored"] = "file" if row.original_path else "database"
+            return doc
+
+    def export(self, out: Path, record_ids: Sequence[int] | None = None) -> list[Path]:
+        """Write originals of open records (or those given) as ``q<id>.ndjson`` files."""
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {out}: {exc.strerror}") from None
+        written: list[Path] = []
+        with self.control.session() as s:
+            query = select(QuarantineRecord).order_by(QuarantineRecord.id)
+            if record_ids:
+                query = query.where(QuarantineRecord.id.in_(list(record_ids)))
+            else:
+                query = query.where(QuarantineRecord.status == "open")
+            for row in s.scalars(query):
+                target = out / f"q{row.id}.ndjson"
+                if row.original_path:
+                    shutil.copyfile(row.original_path, target)
+                else:
+                    target.write_bytes((row.original or b"") + b"\n")
+                written.append(target)
+        if record_ids and len(written) < len(set(record_ids)):
+            raise NotFound("some of the quarantine records asked for do not exist")
+        return written
+
+
+def exported_id(path: str) -> int | None:
+    """The quarantine record id of a file written by :meth:`Quarantine.export`."""
+    match = EXPORT_NAME.fullmatch(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+def _summary(row: QuarantineRecord) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "load_id": row.load_id,
+        "file": row.file,
+        "number": row.number,
+        "resource_type": row.resource_type,
+        # a source may use an NHS number as a resource id: never show one
+        "resource_id": redact(row.resource_id) if row.resource_id else None,
+        "reason": row.reason_code,
+        "status": row.status,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,144 @@
+"""Deferred reference resolution, whatever the order of files.
+
+A record whose references do not resolve against its batch or the warehouse is *held*:
+written to a spill file on disk (memory stays bounded) and checked again at the end of the
+load, in passes, until a pass accepts nothing more. What still does not resolve is
+quarantined with ``dangling-reference`` (or accepted with an ``unresolved-reference``
+warning when ``Settings.unresolved_references == "warn"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from caldicott.ingest.reasons import Reason
+from caldicott.store.warehouse import DuckDBWarehouse
+
+Ref = tuple[str, str, str]
+
+
+@dataclass(slots=True)
+class Pending:
+    """A valid record waiting to be written (or held until its references resolve)."""
+
+    file: str
+    number: int
+    rtype: str
+    rid: str
+    version_id: str | None
+    last_updated: str | None
+    text: bytes
+    refs: list[Ref]
+    warnings: list[Reason] = field(default_factory=list)
+    export_id: int | None = None
+    event: str | None = None
+    patient: str | None = None
+
+    def dump(self) -> bytes:
+        return orjson.dumps(
+            [
+                self.file,
+                self.number,
+                self.rtype,
+                self.rid,
+                self.version_id,
+                self.last_updated,
+                self.text.decode("utf-8"),
+                self.refs,
+                [[w.code, w.message, w.path] for w in self.warnings],
+                self.export_id,
+                self.event,
+                self.patient,
+            ]
+        )
+
+    @classmethod
+    def load(cls, line: bytes) -> Pending:
+        f, n, t, i, v, lu, text, refs, warns, eid, ev, pt = orjson.loads(line)
+        return cls(
+            f,
+            n,
+            t,
+            i,
+            v,
+            lu,
+            text.encode("utf-8"),
+            [tuple(r) for r in refs],
+            [Reason(*w) for w in warns],
+            eid,
+            ev,
+            pt,
+        )
+
+
+def unresolved(
+    batch: Sequence[Pending], warehouse: DuckDBWarehouse
+) -> tuple[list[Pending], list[Pending]]:
+    """Split a batch into records whose references resolve and records to hold."""
+    wanted: dict[str, set[str]] = {}
+    for p in batch:
+        for _, t, i in p.refs:
+            wanted.setdefault(t, set()).add(i)
+    if not wanted:
+        return list(batch), []
+    in_batch = {(p.rtype, p.rid) for p in batch}
+    stored: set[tuple[str, str]] = set()
+    for t, ids in wanted.items():
+        stored.update((t, i) for i in warehouse.existing_ids(t, sorted(ids)))
+    known = stored | in_batch
+    held_keys: set[tuple[str, str]] = set()
+    while True:
+        held = [p for p in batch if any((t, i) not in known for _, t, i in p.refs)]
+        keys = {(p.rtype, p.rid) for p in held}
+        if keys == held_keys:
+            break
+        held_keys = keys
+        known = stored | (in_batch - held_keys)
+    ok = [p for p in batch if all((t, i) in known for _, t, i in p.refs)]
+    held = [p for p in batch if not all((t, i) in known for _, t, i in p.refs)]
+    return ok, held
+
+
+class HeldRecords:
+    """Records held for a later pass, kept in a spill file rather than in memory."""
+
+    def __init__(self, spill_dir: Path) -> None:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="held-", suffix=".ndjson", dir=spill_dir)
+        self.path = Path(name)
+        self.fh = os.fdopen(fd, "wb")
+        self.count = 0
+
+    def add(self, records: Sequence[Pending]) -> None:
+        for p in records:
+            self.fh.write(p.dump() + b"\n")
+        self.count += len(records)
+
+    def drain(self, size: int) -> Iterator[list[Pending]]:
+        """Read back everything held, in batches, and start an empty file for the next pass."""
+        self.fh.close()
+        old = self.path
+        fd, name = tempfile.mkstemp(prefix="held-", suffix=".ndjson", dir=old.parent)
+        self.path = Path(name)
+        self.fh = os.fdopen(fd, "wb")
+        self.count = 0
+        batch: list[Pending] = []
+        with old.open("rb") as fh:
+            for line in fh:
+                batch.append(Pending.load(line))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+        old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.fh.close()
+        self.path.unlink(missing_ok=True)

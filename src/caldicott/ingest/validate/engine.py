@@ -1,0 +1,252 @@
+"""The validator: element tables compiled once into dictionaries of fast checks.
+
+:func:`validate` returns the reasons found in a resource and the references it makes
+(``(path, type, id)``), which the loader resolves across the whole load and the warehouse.
+Elements of unknown types and BackboneElements are walked generically so that references,
+codes and NHS numbers anywhere in a resource are still checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from caldicott.fhir.codes import code_problem
+from caldicott.fhir.nhs_number import nhs_number_problem
+from caldicott.ingest.reasons import Reason, reason
+from caldicott.ingest.validate.datatypes import (
+    ALIASES,
+    DATATYPES,
+    ELEMENT_BASE,
+    RESOURCE_BASE,
+)
+from caldicott.ingest.validate.primitives import ID, PRIMITIVES
+from caldicott.ingest.validate.resources import RESOURCE_TYPES, RESOURCES
+
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+Ref = tuple[str, str, str]
+
+
+@dataclass(slots=True)
+class Elem:
+    type: str
+    many: bool
+    allowed: frozenset[str] | None
+    choice: str | None
+
+
+@dataclass
+class Spec:
+    name: str
+    elems: dict[str, Elem] = field(default_factory=dict)
+    required: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _compile(name: str, text: str) -> Spec:
+    spec = Spec(name)
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        elem, types, card = parts[0], parts[1].split("|"), parts[2]
+        allowed = frozenset(parts[3].split("|")) if len(parts) > 3 else None
+        lo, hi = card.split("..")
+        many = hi == "*"
+        if elem.endswith("[x]"):
+            base = elem[:-3]
+            keys = tuple(base + t[0].upper() + t[1:] for t in types)
+            for key, t in zip(keys, types, strict=True):
+                spec.elems[key] = Elem(t, many, allowed, base)
+            spec.choices[base] = keys
+        else:
+            keys = (elem,)
+            spec.elems[elem] = Elem(types[0], many, allowed, None)
+        if lo != "0":
+            spec.required.append((elem, keys))
+    return spec
+
+
+SPECS: dict[str, Spec] = {}
+for _name, _text in DATATYPES.items():
+    SPECS[_name] = _compile(_name, ELEMENT_BASE + _text)
+for _alias, _target in ALIASES.items():
+    SPECS[_alias] = SPECS[_target]
+for _name, _text in RESOURCES.items():
+    SPECS[_name] = _compile(_name, RESOURCE_BASE + _text)
+RESOURCE_SPEC = _compile("Resource", RESOURCE_BASE)
+
+
+class _Run:
+    """The findings of one validation."""
+
+    __slots__ = ("contained", "reasons", "refs")
+
+    def __init__(self) -> None:
+        self.reasons: list[Reason] = []
+        self.refs: list[Ref] = []
+        self.contained: set[str] = set()
+
+    def add(self, code: str, message: str, path: str) -> None:
+        self.reasons.append(reason(code, message, path))
+
+    # -- objects described by a Spec -------------------------------------------------
+    def obj(self, node: dict[str, Any], spec: Spec, path: str, open_: bool = False) -> None:
+        elems = spec.elems
+        for key, value in node.items():
+            el = elems.get(key)
+            if el is None:
+                if key[0] == "_" or open_:
+                    self.generic(value, f"{path}.{key}", 0)
+                else:
+                    self.add("unknown-element", f"{key} is not an element of {spec.name}", path)
+                    self.generic(value, f"{path}.{key}", 0)
+                continue
+            if el.many:
+                if type(value) is not list:
+                    self.add("cardinality", f"{key} must be an array", f"{path}.{key}")
+                    continue
+                if not value:
+                    self.add("cardinality", f"{key} must not be an empty array", f"{path}.{key}")
+                    continue
+                for i, item in enumerate(value):
+                    self.value(item, el, f"{path}.{key}[{i}]")
+            elif type(value) is list:
+                self.add("cardinality", f"{key} must not repeat", f"{path}.{key}")
+            else:
+                self.value(value, el, f"{path}.{key}")
+        for name, keys in spec.required:
+            if not any(k in node for k in keys):
+                self.add("missing-required", f"required element {name} is missing", path)
+        for base, keys in spec.choices.items():
+            if sum(1 for k in keys if k in node) > 1:
+                self.add("invalid-choice", f"{base}[x] is given in more than one form", path)
+        if spec.name == "Coding":
+            self.coding(node, path)
+        elif spec.name == "Identifier":
+            self.identifier(node, path)
+        elif spec.name == "Reference":
+            self.reference(node.get("reference"), path)
+
+    def value(self, value: Any, el: Elem, path: str) -> None:
+        check = PRIMITIVES.get(el.type)
+        if check is not None:
+            problem = check(value)
+            if problem is not None:
+                self.add(problem[0], problem[1], path)
+            elif el.allowed is not None and value not in el.allowed:
+                self.add("invalid-code", "not an allowed code for this element", path)
+            return
+        if type(value) is not dict:
+            self.add("wrong-type", f"must be a JSON object ({el.type})", path)
+            return
+        if el.type == "Resource":
+            self.resource(value, path)
+            return
+        spec = SPECS.get(el.type)
+        if spec is None:  # Element, Extension, SampledData: checked generically
+            if el.type == "Extension" and type(value.get("url")) is not str:
+                self.add("missing-required", "an extension needs a url", path)
+            self.generic(value, path, 0)
+            return
+        self.obj(value, spec, path)
+
+    # -- checks of particular data types -------------------------------------------------
+    def coding(self, node: dict[str, Any], path: str) -> None:
+        system, code = node.get("system"), node.get("code")
+        if type(system) is str and type(code) is str:
+            problem = code_problem(system, code)
+            if problem is not None:
+                self.add("invalid-code", f"code {problem}", f"{path}.code")
+
+    def identifier(self, node: dict[str, Any], path: str) -> None:
+        if node.get("system") == NHS_NUMBER_SYSTEM:
+            value = node.get("value")
+            if type(value) is not str:
+                return  # reported as wrong-type by the element check
+            problem = nhs_number_problem(value)
+            if problem is not None:
+                self.add("bad-nhs-number", f"NHS number {problem}", f"{path}.value")
+
+    def reference(self, ref: Any, path: str) -> None:
+        if type(ref) is not str:
+            return
+        if ref.startswith("#"):
+            self.refs.append((f"{path}.reference", "#", ref[1:]))
+            return
+        if "://" in ref:
+            return  # an absolute URL: outside this environment, not checked
+        parts = ref.split("/")
+        if len(parts) in (2, 4) and parts[0] in RESOURCE_TYPES and ID.fullmatch(parts[1]):
+            self.refs.append((f"{path}.reference", parts[0], parts[1]))
+            return
+        self.add("dangling-reference", "reference is not of the form Type/id", path)
+
+    # -- generic walk -------------------------------------------------------------------
+    def generic(self, node: Any, path: str, depth: int) -> None:
+        if type(node) is dict:
+            if "reference" in node:
+                self.reference(node["reference"], path)
+            if "system" in node:
+                if "code" in node:
+                    self.coding(node, path)
+                elif "value" in node:
+                    self.identifier(node, path)
+            for key, value in node.items():
+                t = type(value)
+                if t is dict or t is list:
+                    self.generic(value, f"{path}.{key}", depth + 1)
+        elif type(node) is list:
+            for i, item in enumerate(node):
+                t = type(item)
+                if t is dict or t is list:
+                    self.generic(item, f"{path}[{i}]", depth + 1)
+
+    def resource(self, res: dict[str, Any], path: str) -> str | None:
+        rtype = res.get("resourceType")
+        if type(rtype) is not str or rtype not in RESOURCE_TYPES:
+            self.add("unknown-resource-type", "resourceType is not a FHIR R4 type", path)
+            return None
+        rid = res.get("id")
+        if rid is not None and not (type(rid) is str and ID.fullmatch(rid)):
+            self.add("invalid-id", "id is not a FHIR id", f"{path}.id")
+        spec = SPECS.get(rtype)
+        if spec is None:
+            self.obj(res, RESOURCE_SPEC, path, open_=True)
+        else:
+            self.obj(res, spec, path)
+        return rtype
+
+
+def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
+    """Check one resource; return its reasons and the references it makes."""
+    run = _Run()
+    rtype = res.get("resourceType")
+    if type(rtype) is not str or rtype not in RESOURCE_TYPES:
+        run.add("unknown-resource-type", "resourceType is missing or not a FHIR R4 type", "")
+        return run.reasons, run.refs
+    rid = res.get("id")
+    if rid is None or rid == "":
+        run.add("missing-required", "the resource has no id", f"{rtype}.id")
+    elif type(rid) is not str:
+        run.add("wrong-type", "id must be a JSON string", f"{rtype}.id")
+    elif ID.fullmatch(rid) is None:
+        run.add("invalid-id", "id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)", f"{rtype}.id")
+        return run.reasons, run.refs
+    spec = SPECS.get(rtype)
+    if spec is None:
+        run.obj(res, RESOURCE_SPEC, rtype, open_=True)
+    else:
+        run.obj(res, spec, rtype)
+    contained = res.get("contained")
+    local = (
+        {c.get("id") for c in contained if type(c) is dict} if type(contained) is list else set()
+    )
+    refs = []
+    for ref in run.refs:
+        if ref[1] == "#":
+            if ref[2] and ref[2] not in local:
+                run.add("dangling-reference", "no contained resource has this id", ref[0])
+        else:
+            refs.append(ref)
+    return run.reasons, refs

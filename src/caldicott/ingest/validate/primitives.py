@@ -1,0 +1,122 @@
+"""FHIR R4 primitive types: the JSON type each must have and the regex it must match.
+
+Each checker takes a JSON value and returns None when it is valid, or the reason code
+(``wrong-type``, ``invalid-value``, ``impossible-date``, ``invalid-id``, ``invalid-code``)
+and a short message that never repeats the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+Problem = tuple[str, str] | None
+Checker = Callable[[Any], Problem]
+
+_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+DATE = re.compile(_YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?")
+DATETIME = re.compile(
+    _YEAR + r"(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T" + _TIME + _TZ + r")?)?)?"
+)
+INSTANT = re.compile(_YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T" + _TIME + _TZ)
+TIME = re.compile(_TIME)
+ID = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
+CODE = re.compile(r"[^\s]+( [^\s]+)*")
+URI = re.compile(r"\S*")
+OID = re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+")
+UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def _real_day(text: str) -> bool:
+    """A full date part names a real day (no 30 February)."""
+    if len(text) < 10:
+        return True
+    try:
+        date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def _dated(pattern: re.Pattern[str], what: str) -> Checker:
+    def check(v: Any) -> Problem:
+        if type(v) is not str:
+            return ("wrong-type", f"{what} must be a JSON string")
+        if pattern.fullmatch(v) is None or not _real_day(v):
+            return ("impossible-date", f"not a valid FHIR {what}")
+        return None
+
+    return check
+
+
+def _string_like(
+    pattern: re.Pattern[str] | None, what: str, code: str = "invalid-value"
+) -> Checker:
+    def check(v: Any) -> Problem:
+        if type(v) is not str:
+            return ("wrong-type", f"{what} must be a JSON string")
+        if not v:
+            return ("invalid-value", f"{what} must not be empty")
+        if pattern is not None and pattern.fullmatch(v) is None:
+            return (code, f"not a valid FHIR {what}")
+        return None
+
+    return check
+
+
+def _string(v: Any) -> Problem:
+    if type(v) is not str:
+        return ("wrong-type", "string must be a JSON string")
+    if not v.strip():
+        return ("invalid-value", "string must not be empty or only whitespace")
+    return None
+
+
+def _boolean(v: Any) -> Problem:
+    return None if type(v) is bool else ("wrong-type", "boolean must be JSON true or false")
+
+
+def _integer(lo: int) -> Checker:
+    def check(v: Any) -> Problem:
+        if type(v) is not int:
+            return ("wrong-type", "integer must be a JSON number without a fraction")
+        if v < lo or v > INT32[1]:
+            return ("invalid-value", "integer out of range")
+        return None
+
+    return check
+
+
+def _decimal(v: Any) -> Problem:
+    if type(v) is int or type(v) is float:
+        return None
+    return ("wrong-type", "decimal must be a JSON number")
+
+
+PRIMITIVES: dict[str, Checker] = {
+    "boolean": _boolean,
+    "integer": _integer(INT32[0]),
+    "unsignedInt": _integer(0),
+    "positiveInt": _integer(1),
+    "decimal": _decimal,
+    "string": _string,
+    "markdown": _string,
+    "code": _string_like(CODE, "code", "invalid-code"),
+    "id": _string_like(ID, "id", "invalid-id"),
+    "uri": _string_like(URI, "uri"),
+    "url": _string_like(URI, "url"),
+    "canonical": _string_like(URI, "canonical"),
+    "oid": _string_like(OID, "oid"),
+    "uuid": _string_like(UUID, "uuid"),
+    "base64Binary": _string_like(BASE64, "base64Binary"),
+    "date": _dated(DATE, "date"),
+    "dateTime": _dated(DATETIME, "dateTime"),
+    "instant": _dated(INSTANT, "instant"),
+    "time": _string_like(TIME, "time"),
+}

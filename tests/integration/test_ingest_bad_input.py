@@ -1,0 +1,103 @@
+"""Bad input never crashes a load or loses a record; each gets a clear reason."""
+
+import gzip
+from pathlib import Path
+
+import orjson
+from tests import fhirdata as fd
+
+
+def _write_bad_inputs(folder: Path) -> dict[str, str]:
+    """One file per kind of bad input; returns file name -> the reason expected."""
+    folder.mkdir(parents=True)
+    expect: dict[str, str] = {}
+
+    whole = gzip.compress(b"\n".join(fd.line(fd.patient(f"g{i}", i)) for i in range(300)))
+    (folder / "truncated.ndjson.gz").write_bytes(whole[: len(whole) // 2])
+    expect["truncated.ndjson.gz"] = "truncated-gzip"
+
+    (folder / "utf8.ndjson").write_bytes(
+        b'{"resourceType":"Patient","id":"u","name":[{"family":"\xc3\x28"}]}\n'
+    )
+    expect["utf8.ndjson"] = "invalid-utf8"
+
+    with (folder / "huge.ndjson").open("wb") as fh:
+        fh.write(b'{"resourceType":"Patient","id":"huge","text":{"status":"generated","div":"')
+        for _ in range(50):
+            fh.write(b"y" * (1 << 20))
+        fh.write(b'"}}\n')
+    expect["huge.ndjson"] = "line-too-long"
+
+    deep = b'{"resourceType":"Patient","id":"d","extension":' + b"[" * 200 + b"]" * 200 + b"}"
+    (folder / "deep.ndjson").write_bytes(deep + b"\n")
+    expect["deep.ndjson"] = "too-deeply-nested"
+
+    (folder / "dup.ndjson").write_bytes(b'{"resourceType":"Patient","id":"a","id":"b"}\n')
+    expect["dup.ndjson"] = "duplicate-key"
+
+    (folder / "nan.ndjson").write_bytes(
+        b'{"resourceType":"Observation","id":"n","status":"final","code":{"text":"x"},'
+        b'"valueQuantity":{"value":NaN}}\n'
+    )
+    expect["nan.ndjson"] = "not-a-number"
+
+    fd.write_ndjson(
+        folder / "strnum.ndjson", [fd.observation("s", "p", valueQuantity={"value": "72"})]
+    )
+    expect["strnum.ndjson"] = "wrong-type"
+
+    fd.write_ndjson(folder / "pathid.ndjson", [fd.patient("../../etc/passwd")])
+    expect["pathid.ndjson"] = "invalid-id"
+    fd.write_ndjson(folder / "sqlid.ndjson", [fd.patient("x'); DROP TABLE fhir_Patient; --")])
+    expect["sqlid.ndjson"] = "invalid-id"
+
+    spaced = fd.patient("sp", identifier=[{"system": fd.NHS_SYSTEM, "value": "943 476 5919"}])
+    fd.write_ndjson(folder / "nhs_spaces.ndjson", [spaced])
+    expect["nhs_spaces.ndjson"] = "bad-nhs-number"
+    arabic = fd.patient("ar", identifier=[{"system": fd.NHS_SYSTEM, "value": "٩٤٣٤٧٦٥٩١٩"}])
+    fd.write_ndjson(folder / "nhs_digits.ndjson", [arabic])
+    expect["nhs_digits.ndjson"] = "bad-nhs-number"
+
+    (folder / "empty.ndjson").write_bytes(b"")
+    (folder / "notes.txt").write_text("not FHIR")
+    (folder / "export.csv").write_text("a,b\n")
+    return expect
+
+
+def test_every_bad_input_has_its_reason(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "bad"
+    expect = _write_bad_inputs(folder)
+    result = cli("ingest", str(folder), "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    assert doc["read"] == doc["accepted"] + doc["quarantined"]
+    files = {Path(f["path"]).name: f for f in doc["files"]}
+    assert files["empty.ndjson"]["status"] == "empty"
+    assert files["notes.txt"]["status"] == "skipped"
+    assert files["export.csv"]["status"] == "skipped"
+    for f in doc["files"]:
+        assert f["read"] == f["accepted"] + f["quarantined"]
+    listing = cli("quarantine", "list", "--json", "--limit", "100").json()
+    by_file: dict[str, set[str]] = {}
+    for rec in listing["records"]:
+        by_file.setdefault(Path(rec["file"]).name, set()).add(rec["reason"])
+    for name, reason in expect.items():
+        assert reason in by_file.get(name, set()), (
+            f"{name}: expected {reason}, got {by_file.get(name)}"
+        )
+    assert files["truncated.ndjson.gz"]["accepted"] > 0  # lines before the cut are kept
+    # the huge original is kept whole in the data folder, not in the database
+    huge = next(r for r in listing["records"] if Path(r["file"]).name == "huge.ndjson")
+    shown = cli("quarantine", "show", str(huge["id"]), "--json").json()
+    assert shown["original_stored"] == "file" and shown["size"] > 50 * (1 << 20)
+
+
+def test_warehouse_tables_survive_sql_characters(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = fd.write_ndjson(
+        tmp_path / "a.ndjson",
+        [fd.patient("ok", 1), fd.patient("x'); DROP TABLE fhir_Patient; --", 2)],
+    )
+    assert cli("ingest", str(data), "--json").exit_code == 0
+    doc = cli("ingest", str(data), "--json").json()
+    assert doc["accepted"] == 1
+    assert orjson.loads(orjson.dumps(doc))["written"]["unchanged"] == 1

@@ -1,0 +1,76 @@
+"""The ingest, quarantine and quality commands end to end (control plane on both backends)."""
+
+from pathlib import Path
+
+import pytest
+from tests import fhirdata as fd
+
+
+@pytest.fixture
+def on_backend(control_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CALDICOTT_DATABASE_URL", control_url)
+    return control_url
+
+
+def test_ingest_json_summary_and_quarantine_commands(cli, on_backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = fd.write_ndjson(
+        tmp_path / "in" / "a.ndjson",
+        [
+            fd.patient("p1", 1),
+            fd.observation("o1", "p1"),
+            fd.patient("p2", 2, birthDate="1970-02-30"),
+        ],
+    )
+    result = cli("ingest", str(data), "--source", "gp-system", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = result.json()
+    for key in ("read", "accepted", "quarantined", "warnings", "files", "types"):
+        assert key in doc
+    assert (doc["read"], doc["accepted"], doc["quarantined"]) == (3, 2, 1)
+    assert doc["source"] == "gp-system"
+
+    listing = cli("quarantine", "list", "--json").json()
+    assert listing["count"] == 1
+    [rec] = listing["records"]
+    assert rec["reason"] == "impossible-date" and rec["number"] == 3
+    shown = cli("quarantine", "show", str(rec["id"]), "--json").json()
+    assert shown["reasons"][0]["path"] == "Patient.birthDate"
+    assert cli("quarantine", "show", "999", "--json").exit_code == 4
+
+    out = tmp_path / "repair"
+    exported = cli("quarantine", "export", "--out", str(out), "--json").json()
+    assert exported["count"] == 1
+    (out / f"q{rec['id']}.ndjson").write_bytes(fd.line(fd.patient("p2", 2)) + b"\n")
+    again = cli("ingest", str(out), "--json").json()
+    assert again["resolved_quarantine"] == 1
+    assert cli("quarantine", "list", "--json").json()["count"] == 0
+    assert cli("quarantine", "list", "--status", "resolved", "--json").json()["count"] == 1
+
+    report = cli("quality", "report", "--format", "json").json()
+    assert report["totals"]["read"] == 4
+    assert report["completeness"]["Patient"]["fields"]["NHS number"] == 100.0
+    html = tmp_path / "q.html"
+    made = cli(
+        "quality",
+        "report",
+        "--format",
+        "html",
+        "--out",
+        str(html),
+        "--load",
+        doc["load_id"],
+        "--json",
+    )
+    assert made.exit_code == 0, made.stderr
+    text = html.read_text()
+    assert "<svg" in text and "<script" not in text
+    assert cli("quality", "report", "--load", "nope").exit_code == 4
+
+
+def test_human_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = fd.write_ndjson(tmp_path / "a.ndjson", [fd.patient("p1", 1), b"nope"])
+    result = cli("ingest", str(data))
+    assert result.exit_code == 0
+    assert "Resource types" in result.stdout and "malformed-json" in result.stdout
+    assert "quarantine list" in result.stdout
+    assert "Quarantine" in cli("quarantine", "list").stdout

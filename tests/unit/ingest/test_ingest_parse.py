@@ -1,0 +1,56 @@
+"""Strict JSON: each kind of bad bytes gets its own reason, and good records pass."""
+
+import orjson
+import pytest
+
+from caldicott.ingest.parse import MAX_DEPTH, parse_record
+
+
+def code_of(raw: bytes) -> str | None:
+    obj, problem = parse_record(raw)
+    assert (obj is None) == (problem is not None)
+    return problem.code if problem else None
+
+
+def test_a_good_record_parses() -> None:
+    obj, problem = parse_record(b'{"resourceType":"Patient","id":"a"}')
+    assert problem is None and obj == {"resourceType": "Patient", "id": "a"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'{"a":', "malformed-json"),
+        (b"[1,2]", "malformed-json"),
+        (b'"text"', "malformed-json"),
+        (b'{"a":"\xff\xfe"}', "invalid-utf8"),
+        (b'{"a":"\xed\xa0\x80"}', "invalid-utf8"),
+        (b'{"a":NaN}', "not-a-number"),
+        (b'{"a":-Infinity}', "not-a-number"),
+        (b'{"a":1e999}', "not-a-number"),
+        (b'{"a":1,"a":2}', "duplicate-key"),
+        (b'{"a":{"b":1,"b":1}}', "duplicate-key"),
+        (b'{"a" :1,"a" :2}', "duplicate-key"),
+    ],
+)
+def test_bad_bytes_have_their_reason(raw: bytes, code: str) -> None:
+    assert code_of(raw) == code
+
+
+def test_strings_that_look_like_keys_are_not_duplicates() -> None:
+    raw = orjson.dumps({"a": 'x": 1, "a', "b": ['":', '":']})
+    assert code_of(raw) is None
+    assert code_of(b'{"a" : 1, "b" : 2}') is None
+
+
+def test_nesting_limit() -> None:
+    ok = b'{"a":' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}"
+    assert code_of(ok) is None
+    deep = b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert code_of(deep) == "too-deeply-nested"
+
+
+def test_record_size_limit() -> None:
+    assert code_of(b'{"a":"' + b"x" * 100 + b'"}') is None
+    _obj, problem = parse_record(b'{"a":"' + b"x" * 100 + b'"}', limit=50)
+    assert problem is not None and problem.code == "line-too-long"

@@ -1,0 +1,139 @@
+"""Reading files: NDJSON, gzip (whole, multi-member, truncated), huge lines, Bundles."""
+
+import gzip
+import tracemalloc
+from pathlib import Path
+
+import orjson
+import pytest
+from tests import fhirdata as fd
+
+from caldicott.ingest.bundles import read_json
+from caldicott.ingest.parse import MAX_RECORD_BYTES
+from caldicott.ingest.sources import discover, read_ndjson
+
+
+def test_lines_are_numbered_physically_and_blank_lines_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + fd.line(fd.patient("a")) + b"\r\n\n  \n" + fd.line(fd.patient("b"))
+    )
+    records = list(read_ndjson(path, "ndjson", tmp_path / "spill"))
+    assert [r.number for r in records] == [1, 4]
+    assert all(orjson.loads(r.data)["resourceType"] == "Patient" for r in records)
+
+
+def test_gzip_multi_member(tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson.gz"
+    path.write_bytes(
+        gzip.compress(fd.line(fd.patient("a")) + b"\n") + gzip.compress(fd.line(fd.patient("b")))
+    )
+    records = list(read_ndjson(path, "ndjson.gz", tmp_path))
+    assert [orjson.loads(r.data)["id"] for r in records] == ["a", "b"]
+    assert all(r.problem is None for r in records)
+
+
+def test_truncated_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    whole = gzip.compress(b"\n".join(fd.line(fd.patient(f"p{i}", i)) for i in range(200)))
+    path = tmp_path / "cut.ndjson.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    records = list(read_ndjson(path, "ndjson.gz", tmp_path))
+    assert records[-1].problem is not None and records[-1].problem.code == "truncated-gzip"
+    good = records[:-1]
+    assert good and all(r.problem is None for r in good)
+    assert [r.number for r in records] == list(range(1, len(records) + 1))
+
+
+def test_corrupt_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "bad.ndjson.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage-that-is-not-deflate")
+    records = list(read_ndjson(path, "ndjson.gz", tmp_path))
+    assert [r.problem.code for r in records if r.problem] == ["truncated-gzip"]
+
+
+def test_a_50_mb_line_is_spilled_not_held(tmp_path: Path) -> None:
+    path = tmp_path / "big.ndjson"
+    with path.open("wb") as fh:
+        fh.write(fd.line(fd.patient("before")) + b"\n")
+        fh.write(b'{"resourceType":"Patient","id":"big","text":"')
+        chunk = b"x" * (1 << 20)
+        for _ in range(50):
+            fh.write(chunk)
+        fh.write(b'"}\n')
+        fh.write(fd.line(fd.patient("after")) + b"\n")
+    tracemalloc.start()
+    records = list(read_ndjson(path, "ndjson", tmp_path / "spill"))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 3 * MAX_RECORD_BYTES  # bounded: never the whole 50 MB line
+    assert [r.number for r in records] == [1, 2, 3]
+    big = records[1]
+    assert big.problem is not None and big.problem.code == "line-too-long"
+    assert big.spill is not None and big.spill.stat().st_size == big.size > 50 * (1 << 20)
+    assert records[2].problem is None
+
+
+def test_discover_skips_unrelated_and_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    fd.write_ndjson(tmp_path / "data" / "Patient.ndjson", [fd.patient("a")])
+    (tmp_path / "data" / "README.txt").write_text("notes")
+    (tmp_path / "data" / "defects.csv").write_text("file,line\n")
+    (tmp_path / "data" / ".hidden.ndjson").write_text("{}")
+    found, skipped = discover([tmp_path / "data", tmp_path / "missing.ndjson"])
+    assert [p.name for p, _ in found] == ["Patient.ndjson"]
+    assert sorted(Path(s.path).name for s in skipped) == [
+        ".hidden.ndjson",
+        "README.txt",
+        "defects.csv",
+        "missing.ndjson",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["collection", "transaction", "batch", "searchset"])
+def test_each_bundle_type(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "b.json"
+    path.write_bytes(orjson.dumps(fd.bundle(kind, [fd.patient("a"), fd.observation("o", "a")])))
+    records = list(read_json(path))
+    assert [r.number for r in records] == [1, 2]
+    assert [orjson.loads(r.data)["resourceType"] for r in records] == ["Patient", "Observation"]
+
+
+def test_bundle_urn_references_are_rewritten(tmp_path: Path) -> None:
+    pat = fd.patient("11111111-2222-3333-4444-555555555555")
+    del pat["id"]
+    obs = fd.observation(
+        "o", "x", subject={"reference": "urn:uuid:11111111-2222-3333-4444-555555555555"}
+    )
+    doc = fd.bundle(
+        "transaction", [{**pat, "id": "11111111-2222-3333-4444-555555555555"}, obs], urn=True
+    )
+    del doc["entry"][0]["resource"]["id"]
+    path = tmp_path / "t.json"
+    path.write_bytes(orjson.dumps(doc))
+    first, second = (orjson.loads(r.data) for r in read_json(path))
+    assert first["id"] == "11111111-2222-3333-4444-555555555555"
+    assert second["subject"]["reference"] == "Patient/11111111-2222-3333-4444-555555555555"
+
+
+def test_unsupported_bundles_and_bad_entries(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "document", "entry": []}))
+    [rec] = list(read_json(path))
+    assert rec.problem is not None and rec.problem.code == "invalid-bundle"
+    path.write_bytes(
+        orjson.dumps({"resourceType": "Bundle", "type": "batch", "entry": [{"request": {}}]})
+    )
+    [rec] = list(read_json(path))
+    assert rec.problem is not None and rec.problem.code == "invalid-bundle"
+
+
+def test_single_resource_json_and_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes(fd.line(fd.patient("a")))
+    [rec] = list(read_json(path))
+    assert rec.number == 1 and rec.problem is None
+    path.write_bytes(b"   \n")
+    assert list(read_json(path)) == []
+    empty = tmp_path / "e.ndjson"
+    empty.write_bytes(b"")
+    assert list(read_ndjson(empty, "ndjson", tmp_path)) == []

@@ -1,0 +1,206 @@
+"""Validation of resources: required elements, types, choices, codes, ids, NHS numbers."""
+
+from typing import Any
+
+import pytest
+from tests import fhirdata as fd
+
+from caldicott.ingest.reasons import CODES, ERROR
+from caldicott.ingest.validate import plausibility, validate
+
+
+def errors(res: dict[str, Any]) -> list[tuple[str, str]]:
+    found, _refs = validate(res)
+    return [(r.code, r.path) for r in found if CODES[r.code][0] == ERROR]
+
+
+def codes(res: dict[str, Any]) -> set[str]:
+    return {c for c, _ in errors(res)}
+
+
+VALID = [
+    fd.patient("p1"),
+    fd.observation("o1", "p1"),
+    fd.condition("c1", "p1"),
+    fd.encounter("e1", "p1"),
+    fd.medication_request("m1", "p1"),
+    {
+        "resourceType": "MedicationStatement",
+        "id": "ms1",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "x"},
+        "subject": {"reference": "Patient/p1"},
+    },
+    {
+        "resourceType": "Immunization",
+        "id": "i1",
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": "http://snomed.info/sct", "code": "22298006"}]},
+        "patient": {"reference": "Patient/p1"},
+        "occurrenceDateTime": "2021-01-01",
+    },
+    {
+        "resourceType": "Procedure",
+        "id": "pr1",
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "performedPeriod": {"start": "2020-01-01"},
+    },
+    {
+        "resourceType": "AllergyIntolerance",
+        "id": "a1",
+        "patient": {"reference": "Patient/p1"},
+        "category": ["food"],
+        "criticality": "low",
+    },
+    {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/plain"}}],
+        "date": "2020-01-01T00:00:00Z",
+    },
+    {
+        "resourceType": "Consent",
+        "id": "k1",
+        "status": "active",
+        "scope": {"text": "research"},
+        "category": [{"text": "x"}],
+        "patient": {"reference": "Patient/p1"},
+    },
+    {"resourceType": "Practitioner", "id": "pr-1", "name": [{"family": "X"}]},
+]
+
+
+@pytest.mark.parametrize("res", VALID, ids=lambda r: r["resourceType"])
+def test_valid_resources_pass(res: dict[str, Any]) -> None:
+    assert errors(res) == []
+
+
+def test_references_are_returned_for_resolution() -> None:
+    _found, refs = validate(fd.observation("o1", "p9"))
+    assert refs == [("Observation.subject.reference", "Patient", "p9")]
+
+
+@pytest.mark.parametrize(
+    ("rtype", "element"),
+    [
+        ("Observation", "status"),
+        ("Observation", "code"),
+        ("Condition", "subject"),
+        ("Encounter", "class"),
+        ("MedicationRequest", "intent"),
+        ("MedicationRequest", "medicationCodeableConcept"),
+        ("Immunization", "occurrenceDateTime"),
+        ("DocumentReference", "content"),
+        ("Consent", "category"),
+    ],
+)
+def test_missing_required(rtype: str, element: str) -> None:
+    res = next(dict(r) for r in VALID if r["resourceType"] == rtype)
+    del res[element]
+    assert "missing-required" in codes(res)
+
+
+def test_missing_id_and_bad_ids() -> None:
+    res = fd.patient("x")
+    del res["id"]
+    assert codes(res) == {"missing-required"}
+    for bad in ("../../etc/passwd", "a'; DROP TABLE fhir_Patient; --", "x" * 65, "a b", "é"):
+        assert codes(fd.patient(bad)) == {"invalid-id"}, bad
+    assert codes(fd.patient(123)) == {"wrong-type"}  # type: ignore[arg-type]
+
+
+def test_unknown_resource_type() -> None:
+    assert codes({"resourceType": "Patientt", "id": "a"}) == {"unknown-resource-type"}
+    assert codes({"id": "a"}) == {"unknown-resource-type"}
+
+
+def test_numbers_as_strings_and_other_wrong_types() -> None:
+    obs = fd.observation("o", "p", valueQuantity={"value": "72"})
+    assert ("wrong-type", "Observation.valueQuantity.value") in errors(obs)
+    assert codes(fd.patient("p", birthDate=19700517)) == {"wrong-type"}
+    assert codes(fd.patient("p", active="true")) == {"wrong-type"}
+    assert codes(fd.patient("p", name={"family": "X"})) == {"cardinality"}
+    assert codes(fd.patient("p", gender=["female"])) == {"cardinality"}
+
+
+def test_dates() -> None:
+    for bad in ("1970-02-30", "1970-13-01", "70-01-01", "1970-1-1", "2020-02-29T25:00:00Z"):
+        assert codes(fd.patient("p", birthDate=bad)) == {"impossible-date"}, bad
+    assert codes(fd.patient("p", birthDate="1972-02-29")) == set()
+    assert codes(fd.patient("p", birthDate="1970")) == set()
+    obs = fd.observation("o", "p", effectiveDateTime="2020-03-04T10:00:00")  # no zone
+    assert codes(obs) == {"impossible-date"}
+
+
+def test_choice_types() -> None:
+    both = fd.observation("o", "p", valueString="high")
+    assert codes(both) == {"invalid-choice"}
+    assert codes(fd.patient("p", deceasedBoolean=False)) == set()
+    assert codes(fd.patient("p", deceasedString="no")) == set()  # unknown element: a warning
+    found, _ = validate(fd.patient("p", deceasedString="no"))
+    assert [r.code for r in found] == ["unknown-element"]
+
+
+def test_codes_of_known_systems() -> None:
+    bad_snomed = fd.condition("c", "p")
+    bad_snomed["code"]["coding"][0]["code"] = "38341004"
+    assert errors(bad_snomed) == [("invalid-code", "Condition.code.coding[0].code")]
+    bad_loinc = fd.observation("o", "p")
+    bad_loinc["code"]["coding"][0]["code"] = "8867-5"
+    assert codes(bad_loinc) == {"invalid-code"}
+    bad_dmd = fd.medication_request("m", "p")
+    bad_dmd["medicationCodeableConcept"]["coding"][0]["code"] = "12x"
+    assert codes(bad_dmd) == {"invalid-code"}
+    assert codes(fd.patient("p", gender="f")) == {"invalid-code"}
+
+
+@pytest.mark.parametrize("value", ["9434765918", "943 476 5919", "٩٤٣٤٧٦٥٩١٩", "94347659"])
+def test_bad_nhs_numbers(value: str) -> None:
+    res = fd.patient("p", identifier=[{"system": fd.NHS_SYSTEM, "value": value}])
+    assert errors(res) == [("bad-nhs-number", "Patient.identifier[0].value")]
+
+
+def test_nhs_number_as_a_json_number_is_a_wrong_type() -> None:
+    res = fd.patient("p", identifier=[{"system": fd.NHS_SYSTEM, "value": 9434765919}])
+    assert errors(res) == [("wrong-type", "Patient.identifier[0].value")]
+
+
+def test_messages_never_repeat_values() -> None:
+    res = fd.patient(
+        "p", identifier=[{"system": fd.NHS_SYSTEM, "value": "943 476 5918"}], birthDate="1970-02-31"
+    )
+    found, _ = validate(res)
+    for r in found:
+        assert "943" not in r.message and "1970" not in r.message
+
+
+def test_references_in_backbone_elements_and_contained() -> None:
+    enc = fd.encounter("e", "p", participant=[{"individual": {"reference": "Practitioner/x"}}])
+    _found, refs = validate(enc)
+    assert ("Practitioner", "x") in {(t, i) for _, t, i in refs}
+    local = fd.observation("o", "p", performer=[{"reference": "#missing"}])
+    assert codes(local) == {"dangling-reference"}
+    ok = fd.observation(
+        "o",
+        "p",
+        performer=[{"reference": "#pr"}],
+        contained=[{"resourceType": "Practitioner", "id": "pr"}],
+    )
+    assert codes(ok) == set()
+    assert codes(fd.observation("o", "p", subject={"reference": "not a ref"})) == {
+        "dangling-reference"
+    }
+
+
+def test_plausibility_warnings() -> None:
+    assert [r.code for r in plausibility(fd.patient("p", deceasedDateTime="1960-01-01"))] == [
+        "implausible-date"
+    ]
+    assert [r.code for r in plausibility(fd.patient("p", birthDate="2999-01-01"))] == [
+        "implausible-date"
+    ]
+    hot = fd.observation("o", "p", valueQuantity={"value": 900, "unit": "/min", "code": "/min"})
+    assert [r.code for r in plausibility(hot)] == ["implausible-value"]
+    assert plausibility(fd.observation("o", "p")) == []
