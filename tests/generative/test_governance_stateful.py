@@ -18,13 +18,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import select
-
-from caldicott.consent.purposes import vocabulary
-from caldicott.errors import Conflict, InvalidArgument, PermissionDenied
-from caldicott.governance import lifecycle, panel, people, records, workflow
-from caldicott.governance.states import TRANSITIONS
-from caldicott.governance.tables import AgreementVersion, Concern, Transition, Vote
-from caldicott.store.control import ControlPlane
 from tests.governance_setup import (
     ADMIN,
     ANALYST,
@@ -41,6 +34,13 @@ from tests.governance_setup import (
     application,
     populate,
 )
+
+from caldicott.consent.purposes import vocabulary
+from caldicott.errors import Conflict, InvalidArgument, PermissionDenied
+from caldicott.governance import lifecycle, panel, people, records, workflow
+from caldicott.governance.states import TRANSITIONS
+from caldicott.governance.tables import AgreementVersion, Concern, Transition, Vote
+from caldicott.store.control import ControlPlane
 
 EVERYONE = [ADMIN, CUSTODIAN, *PANEL, AUDITOR, RESEARCHER, ANALYST, SUPPLIER, MARKETER]
 APPLICANTS = [RESEARCHER, ANALYST, SUPPLIER, MARKETER]
