@@ -165,3 +165,17 @@ def test_cli_round_trip(cli, control_url: str, monkeypatch, tmp_path: Path) -> N
     plane.dispose()
     broken = cli("log", "verify")
     assert broken.exit_code == 10 and "first failing entry index 1" in broken.stderr
+
+
+def test_strict_mode_and_non_canonical_lines(exported: Path) -> None:
+    assert verifier.verify_export(exported, strict=True).ok
+    lines = _lines(exported)
+    lines[2] = b'{"v": 1, "index": 2}'
+    _save(exported, lines)
+    for strict in (False, True):
+        report = verifier.verify_export(exported, strict=strict)
+        assert not report.ok and report.first_failing_index == 2
+    lines[2] = b'{"actor":"x","index":3,"kind":"k","v":1}'
+    _save(exported, lines)
+    report = verifier.verify_export(exported)
+    assert report.first_failing_index == 2 and "records index 3" in report.problems[0]

@@ -218,3 +218,44 @@ def test_inserted_entry_is_detected(signed_log: ControlPlane, settings: Settings
             )
         )
     assert _tamper_and_verify(signed_log, settings, []) == 5
+
+
+def test_proofs_beyond_the_log_are_refused(control: ControlPlane) -> None:
+    _fill(control, 5)
+    with control.session() as s:
+        with pytest.raises(InvalidArgument):
+            inclusion_proof(s, 5, 6)
+        with pytest.raises(InvalidArgument):
+            consistency_proof(s, 2, 6)
+        with pytest.raises(InvalidArgument):
+            root_at(s, 9)
+        with pytest.raises(InvalidArgument):
+            consistency_proof(s, 4, 3)
+        assert inclusion_proof(s, 0, 1) == []
+        assert consistency_proof(s, 0, 0) == [] and root_at(s, 0) == merkle.EMPTY_ROOT
+
+
+def test_tampered_tree_nodes_and_head_are_detected(
+    signed_log: ControlPlane, settings: Settings
+) -> None:
+    with signed_log.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE transparency_node SET hash = :h WHERE level = 1 AND idx = 2"),
+            {"h": b"\x00" * 32},
+        )
+    with signed_log.session() as s:
+        report = verify_database(s, settings)
+    assert not report.ok and "level 1, index 2" in report.problems[0]
+    with signed_log.engine.begin() as conn:
+        conn.execute(text("DELETE FROM transparency_node WHERE level = 1 AND idx = 2"))
+    with signed_log.session() as s:
+        report = verify_database(s, settings)
+    assert not report.ok and "nodes" in report.problems[0]
+
+
+def test_tampered_head_is_detected(signed_log: ControlPlane, settings: Settings) -> None:
+    with signed_log.engine.begin() as conn:
+        conn.execute(text("UPDATE transparency_head SET edge = :e"), {"e": b"\x01" * 64})
+    with signed_log.session() as s:
+        report = verify_database(s, settings)
+    assert not report.ok and "head" in report.problems[0]

@@ -22,6 +22,7 @@ from caldicott.cli import (
     quarantine,
     register,
     synth,
+    views,
 )
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import Runtime, build_runtime, runtime
@@ -39,6 +40,7 @@ app = typer.Typer(
 #: Sub-command groups, one per capability. Each module exposes ``app`` (a Typer group)
 #: or ``register(root)`` for top-level commands.
 app.add_typer(db.app, name="db")
+app.add_typer(views.app, name="view")
 app.add_typer(consent.app, name="consent")
 synth.register(app)
 app.add_typer(log.app, name="log")

@@ -13,6 +13,7 @@ from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import runtime
 from caldicott.consent import consent_fhir, imports, registry, snapshot
 from caldicott.consent.decide import decide as decide_one
+from caldicott.consent.logged import recording
 from caldicott.errors import InvalidArgument, OutputError
 
 app = typer.Typer(help="Patients' choices: opt-outs, consents, decisions.", no_args_is_help=True)
@@ -57,7 +58,8 @@ def import_optouts(
 ) -> None:
     """Import National Data Opt-outs (or Type 1 opt-outs) from a CSV of NHS numbers."""
     kind = "type1-opt-out" if type1 else "national-opt-out"
-    with runtime(ctx).control.session() as session:
+    rt = runtime(ctx)
+    with recording(rt.control, rt.settings.keys_dir) as session:
         doc = imports.import_opt_outs(session, file, kind, actor=actor).as_dict()
     Output(json).emit(doc, lambda out: _report(out, doc))
 
@@ -80,7 +82,8 @@ def import_fhir(
     beside = file.parent / "Patient.ndjson"
     source = patients or (beside if beside.is_file() else None)
     ids = imports.read_patient_ids(source) if source is not None else None
-    with runtime(ctx).control.session() as session:
+    rt = runtime(ctx)
+    with recording(rt.control, rt.settings.keys_dir) as session:
         doc = imports.import_fhir(session, file, patients=ids).as_dict()
     Output(json).emit(doc, lambda out: _report(out, doc))
 
@@ -122,7 +125,8 @@ def set_(
         actor=actor,
         effective_from=_time(effective, "--effective"),
     )
-    with runtime(ctx).control.session() as session:
+    rt = runtime(ctx)
+    with recording(rt.control, rt.settings.keys_dir) as session:
         added = registry.set_choice(session, change)
     doc = {"recorded": added, "kind": change.kind, "scope": change.scope, "value": change.value}
     Output(json).emit(

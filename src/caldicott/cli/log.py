@@ -22,6 +22,7 @@ from caldicott.transparency.export import export_log
 from caldicott.transparency.history import access_history
 from caldicott.transparency.integrity import verify_or_raise
 from caldicott.transparency.log import consistency_proof, entry_bytes, inclusion_proof
+from caldicott.transparency.wiring import log_consent_changes
 
 app = typer.Typer(
     help="The transparency log: checkpoints, proofs, verification, audits.", no_args_is_help=True
@@ -40,6 +41,17 @@ def _write(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})", path=str(path)) from None
+
+
+@app.command()
+def sync(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Log every consent change not yet in the log (as a category and a keyed hash)."""
+    rt = runtime(ctx)
+    hasher = patient_hasher(rt.settings.keys_dir)
+    with rt.control.session() as s:
+        logged = log_consent_changes(s, hasher)
+    doc = {"consent_changes_logged": logged}
+    Output(json).emit(doc, lambda out: out.message(f"logged {logged} consent changes"))
 
 
 @app.command()

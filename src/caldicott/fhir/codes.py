@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -92,6 +93,7 @@ def loinc_valid(code: str) -> bool:
     return loinc_check_digit(match.group(1)) == int(match.group(2))
 
 
+@lru_cache(maxsize=1 << 16)
 def code_problem(system: str, code: str) -> str | None:
     """Why ``code`` is not a well-formed code of ``system`` (None if fine or system unknown)."""
     if system == SNOMED:

@@ -26,15 +26,16 @@ from caldicott.ingest.parse import parse_record
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, unresolved
-from caldicott.ingest.sources import FileReport, RawRecord, discover, read_ndjson
+from caldicott.ingest.sources import FileReport, RawRecord, discover, own_stores, read_ndjson
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
+from caldicott.ingest.validate.engine import render
 from caldicott.ingest.validate.primitives import ID
 from caldicott.ingest.validate.resources import RESOURCE_TYPES as _KNOWN
 from caldicott.settings import Settings
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
-from caldicott.store.warehouse import DuckDBWarehouse, Row
+from caldicott.store.warehouse import Row, WarehouseWriter
 
 log = get_logger(__name__)
 Advance = Callable[[float], None]
@@ -89,7 +90,7 @@ class Loader:
         self,
         settings: Settings,
         control: ControlPlane,
-        warehouse: DuckDBWarehouse,
+        warehouse: WarehouseWriter,
         *,
         source: str | None = None,
         advance: Advance | None = None,
@@ -118,7 +119,7 @@ class Loader:
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
         started = time.perf_counter()
-        to_read, skipped = discover(paths, exclude=self.settings.home)
+        to_read, skipped = discover(paths, exclude=own_stores(self.settings.home))
         self._start()
         self.open_keys = self.quarantine.open_keys()
         held = HeldRecords(self.spill_dir)
@@ -208,7 +209,7 @@ class Loader:
                 raw.data.strip(),
                 refs,
                 warnings,
-                exported_id(raw.file),
+                self._export_id(raw.file),
                 event_date(obj),
                 patient_id(obj),
             )
@@ -331,7 +332,8 @@ class Loader:
         out = []
         for path, t, i in p.refs:
             if not self.warehouse.existing_ids(t, [i]):
-                out.append(reason(code, f"no {t} with this id in the load or the warehouse", path))
+                where = render(path)
+                out.append(reason(code, f"no {t} with this id in the load or the warehouse", where))
         return out
 
     # -- the control-plane record of the load ------------------------------------------

@@ -1,10 +1,11 @@
 """Strict JSON for FHIR records: UTF-8, no duplicate keys, finite numbers, bounded depth.
 
 orjson does the parsing (fast, strict UTF-8, rejects NaN and Infinity). Two things it does
-not check are done here cheaply: nesting depth and duplicate keys. Keys are counted while
-walking the parsed tree and compared with the number of ``":`` in the bytes; only when the
-two differ (or whitespace sits before a colon) is the record parsed again with the
-standard library to look for a repeated key, so the common case costs one pass.
+not check are done here cheaply: nesting depth and duplicate keys. Depth is walked only
+when the record holds more brackets than the limit. For duplicates, the parsed object is
+serialised again (orjson, fast) and the number of ``":`` compared with the input's: a key
+given twice survives once; only when the counts differ (or whitespace sits before a
+colon) is the record parsed again with the standard library to find a repeated key.
 """
 
 from __future__ import annotations
@@ -91,11 +92,18 @@ def parse_record(
         return None, _classify_failure(raw, exc)
     if type(obj) is not dict:
         return None, reason("malformed-json", "a record must be a JSON object")
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # else it cannot be too deep
+        try:
+            _count_keys(obj, 1)
+        except _TooDeep:
+            return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
     try:
-        keys = _count_keys(obj, 1)
-    except _TooDeep:
+        again = orjson.dumps(obj)
+    except orjson.JSONEncodeError:
         return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
-    if raw.count(b'":') != keys or _SPACE_BEFORE_COLON.search(raw):
+    # Every key is followed by '":' in both texts, and a '":' inside a string is escaped
+    # the same way in both; a repeated key exists in the input only.
+    if raw.count(b'":') != again.count(b'":') or _SPACE_BEFORE_COLON.search(raw):
         found = duplicate_key_path(raw)
         if found is not None:
             return None, found

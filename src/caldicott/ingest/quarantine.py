@@ -75,35 +75,41 @@ class Quarantine:
         if not refused:
             return
         now = utcnow()
+        kept = [(item, self._keep_original(item.raw)) for item in refused]
+        digests = sorted({k[0] for _, k in kept})
         with self.control.session() as s:
-            for item in refused:
-                digest, size, inline, path = self._keep_original(item.raw)
-                existing = s.scalars(
+            existing: dict[str, QuarantineRecord] = {}
+            for start in range(0, len(digests), 500):
+                rows = s.scalars(
                     select(QuarantineRecord).where(
-                        QuarantineRecord.sha256 == digest, QuarantineRecord.status == "open"
-                    )
-                ).first()
-                if existing is not None:
-                    existing.last_load_id = load_id
-                    continue
-                s.add(
-                    QuarantineRecord(
-                        load_id=load_id,
-                        last_load_id=load_id,
-                        file=item.raw.file[-2000:],
-                        number=item.raw.number,
-                        resource_type=item.resource_type,
-                        resource_id=item.resource_id,
-                        reason_code=item.reasons[0].code,
-                        reasons=orjson.dumps([r.as_dict() for r in item.reasons]).decode(),
-                        sha256=digest,
-                        size=size,
-                        original=inline,
-                        original_path=path,
-                        status="open",
-                        created_at=now,
+                        QuarantineRecord.sha256.in_(digests[start : start + 500]),
+                        QuarantineRecord.status == "open",
                     )
                 )
+                existing.update((r.sha256, r) for r in rows)
+            for item, (digest, size, inline, path) in kept:
+                found = existing.get(digest)
+                if found is not None:
+                    found.last_load_id = load_id
+                    continue
+                record = QuarantineRecord(
+                    load_id=load_id,
+                    last_load_id=load_id,
+                    file=item.raw.file[-2000:],
+                    number=item.raw.number,
+                    resource_type=item.resource_type,
+                    resource_id=item.resource_id,
+                    reason_code=item.reasons[0].code,
+                    reasons=orjson.dumps([r.as_dict() for r in item.reasons]).decode(),
+                    sha256=digest,
+                    size=size,
+                    original=inline,
+                    original_path=path,
+                    status="open",
+                    created_at=now,
+                )
+                existing[digest] = record
+                s.add(record)
 
     def resolve(self, load_id: str, ids: Sequence[int], keys: Sequence[tuple[str, str]]) -> int:
         """Mark records resolved: by exported id, or by the (type, id) now accepted."""

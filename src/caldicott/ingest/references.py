@@ -14,13 +14,15 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from caldicott.ingest.reasons import Reason
-from caldicott.store.warehouse import DuckDBWarehouse
+from caldicott.ingest.validate.engine import render
+from caldicott.store.warehouse import WarehouseWriter
 
-Ref = tuple[str, str, str]
+Ref = tuple[Any, str, str]
 
 
 @dataclass(slots=True)
@@ -50,7 +52,7 @@ class Pending:
                 self.version_id,
                 self.last_updated,
                 self.text.decode("utf-8"),
-                self.refs,
+                [(render(p), t, i) for p, t, i in self.refs],
                 [[w.code, w.message, w.path] for w in self.warnings],
                 self.export_id,
                 self.event,
@@ -78,7 +80,7 @@ class Pending:
 
 
 def unresolved(
-    batch: Sequence[Pending], warehouse: DuckDBWarehouse
+    batch: Sequence[Pending], warehouse: WarehouseWriter
 ) -> tuple[list[Pending], list[Pending]]:
     """Split a batch into records whose references resolve and records to hold."""
     wanted: dict[str, set[str]] = {}

@@ -28,6 +28,18 @@ from caldicott.ingest.reasons import Reason, reason
 CHUNK = 4 * 1024 * 1024
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
 SUFFIXES = (".ndjson", ".ndjson.gz", ".json")
+#: Files named for these types are read first (Bulk Data names files by type), so that
+#: most references resolve on first sight; any order still works (see references.py).
+FIRST = ("patient", "organization", "practitioner", "location", "encounter")
+
+
+def read_order(path: Path) -> tuple[int, str]:
+    """Sort key: files of referenced types first, then the rest by path."""
+    name = path.name.lower()
+    for rank, prefix in enumerate(FIRST):
+        if name.startswith(prefix) and not name.startswith(prefix + "role"):
+            return (rank, str(path))
+    return (len(FIRST), str(path))
 
 
 @dataclass(slots=True)
@@ -55,24 +67,38 @@ class FileReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+#: Folders of the data folder that hold caldicott's own files (quarantined originals,
+#: keys, reports, exports): never read as input, even when a folder given contains them.
+OWN_STORES = ("quarantine", "keys", "reports", "exports")
+
+
+def own_stores(home: Path) -> list[Path]:
+    return [home / name for name in OWN_STORES]
+
+
 def discover(
-    paths: Iterable[Path], exclude: Path | None = None
+    paths: Iterable[Path], exclude: Iterable[Path] = ()
 ) -> tuple[list[tuple[Path, str]], list[FileReport]]:
     """Expand folders; return (file, kind) to read in a stable order and skipped files.
 
-    Files under ``exclude`` (the data folder) are never read, even if a folder given
-    contains it.
+    Files under any ``exclude`` folder (the data folder's own stores) are never read, and
+    are reported as skipped, even if a folder given contains them.
     """
     found: list[tuple[Path, str]] = []
     skipped: list[FileReport] = []
-    own = exclude.resolve() if exclude is not None else None
+    own = [e.resolve() for e in exclude]
     for root in paths:
         if root.is_dir():
-            candidates = sorted(
-                p
-                for p in root.rglob("*")
-                if p.is_file() and (own is None or not p.resolve().is_relative_to(own))
-            )
+            candidates = []
+            for p in sorted(root.rglob("*")):
+                if not p.is_file():
+                    continue
+                if any(p.resolve().is_relative_to(o) for o in own):
+                    skipped.append(
+                        FileReport(str(p), "other", "skipped", "caldicott's own store; not input")
+                    )
+                    continue
+                candidates.append(p)
         elif root.exists():
             candidates = [root]
         else:
@@ -86,6 +112,7 @@ def discover(
                 skipped.append(FileReport(str(path), "other", "skipped", "not a FHIR file type"))
             else:
                 found.append((path, kind))
+    found.sort(key=lambda item: read_order(item[0]))
     return found, skipped
 
 

@@ -21,7 +21,7 @@ from caldicott.errors import IntegrityError
 from caldicott.settings import Settings
 from caldicott.transparency import merkle, verifier
 from caldicott.transparency.checkpoint import all_checkpoints, check_signature, verifier_keys
-from caldicott.transparency.log import iter_entries, stored_leaves, tree_head
+from caldicott.transparency.log import iter_entries, stored_leaves, stored_nodes, tree_head
 
 
 def verify_database(session: Session, settings: Settings) -> verifier.Report:
@@ -37,45 +37,57 @@ def verify_database(session: Session, settings: Settings) -> verifier.Report:
             continue
         signed.append(parsed)
         report.checkpoints.append({"id": record.id, "size": record.size, "signed": True})
-    wanted = sorted({c.size for c in signed})
-    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
-    builder = merkle.RootBuilder()
     leaves: list[bytes] = []
-    pos = 0
     for idx, stored_leaf, raw in iter_entries(session):
-        if idx != builder.size:
-            report.fail(
-                f"entry {builder.size} is missing (next stored index is {idx})", builder.size
-            )
-        problem = verifier.check_entry(raw, idx)
-        if problem is not None:
-            report.fail(problem, idx)
+        position = len(leaves)
+        if idx != position:
+            report.fail(f"entry {position} is missing (next stored index is {idx})", position)
+        if not verifier.well_placed(raw, idx):
+            problem = verifier.check_entry(raw, idx)
+            if problem is not None:
+                report.fail(problem, idx)
         leaf = merkle.leaf_hash(raw)
         if leaf != stored_leaf:
             report.fail(f"entry {idx}: bytes do not match the stored leaf hash", idx)
         leaves.append(leaf)
-        builder.push(leaf)
-        while pos < len(wanted) and wanted[pos] <= builder.size:
-            if wanted[pos] == builder.size:
-                roots[builder.size] = builder.root()
-            pos += 1
-    report.size = builder.size
+    report.size = len(leaves)
+    levels = verifier.tree_levels(leaves)
     for cp in sorted(signed, key=lambda c: c.size):
-        got = roots.get(cp.size)
-        if got is None:
+        if cp.size > len(leaves):
             report.fail(
-                f"checkpoint of size {cp.size}: the log has {builder.size} entries", builder.size
+                f"checkpoint of size {cp.size}: the log has {len(leaves)} entries", len(leaves)
             )
-        elif got != cp.root:
+        elif verifier.root_at(levels, cp.size) != cp.root:
             first = _locate(session, leaves, cp)
             report.fail(f"root at size {cp.size} differs from the signed checkpoint", first)
-    head_size, _ = tree_head(session)
-    if head_size != builder.size:
+    head_size, head_root = tree_head(session)
+    if head_size != len(leaves):
         report.fail(
-            f"the log head records {head_size} entries; {builder.size} are stored",
-            min(head_size, builder.size),
+            f"the log head records {head_size} entries; {len(leaves)} are stored",
+            min(head_size, len(leaves)),
         )
+    elif head_root != verifier.root_at(levels, head_size):
+        report.fail("the log head's cached tree edge differs from the entries")
+    _check_nodes(session, levels, report)
     return report
+
+
+def _check_nodes(session: Session, levels: list[list[bytes]], report: verifier.Report) -> None:
+    """The stored tree (which proofs are built from) must be the tree of the entries."""
+    count = 0
+    for level, idx, digest in stored_nodes(session):
+        count += 1
+        row = levels[level] if level < len(levels) else []
+        if idx >= len(row) or row[idx] != digest:
+            report.fail(
+                f"stored tree node (level {level}, index {idx}) differs from the entries; "
+                "proofs served from it would not verify",
+                idx << level if level == 0 else None,
+            )
+            return
+    expected = sum(len(level) for level in levels)
+    if count != expected:
+        report.fail(f"the stored tree has {count} nodes; the entries make {expected}")
 
 
 def _locate(session: Session, leaves: Sequence[bytes], cp: verifier.Checkpoint) -> int | None:

@@ -69,3 +69,14 @@ class ReleaseMember(Base):
     entry_idx: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("transparency_entry.idx"), index=True
     )
+
+
+class SyncCursor(Base):
+    """How far the log has taken events from a capability that is read, not pushed, such as
+    the consent registry's change list. One row per source; ``position`` is the source's own
+    last logged id."""
+
+    __tablename__ = "transparency_cursor"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)

@@ -4,12 +4,13 @@ This file depends only on the Python standard library and the ``cryptography`` p
 imports nothing from caldicott, so an auditor can copy it out, read it in full and run it
 against an export folder without trusting the server that produced the export::
 
-    python verifier.py EXPORT_DIR [--previous OLD_CHECKPOINT_FILE] [--key VERIFIER_KEY]
+    python verifier.py EXPORT_DIR [--previous OLD_CHECKPOINT_FILE] [--key VERIFIER_KEY] [--strict]
 
 What it checks (see docs/auditor.md):
 
-1. every line of ``entries.ndjson`` is a JSON object whose ``index`` equals its line number
-   (0-based) and whose ``v`` is a known version;
+1. every line of ``entries.ndjson`` is an entry whose ``index`` equals its line number
+   (0-based) and whose ``v`` is a known version (a fast check of the canonical layout; any
+   line that does not match it, and with ``--strict`` every line, is parsed as JSON);
 2. the RFC 9162 Merkle tree hash recomputed from those lines equals the root of every signed
    checkpoint in ``checkpoints/`` (leaf = SHA-256(0x00 || line), node = SHA-256(0x01 || l || r));
 3. every checkpoint is a C2SP signed note with a valid Ed25519 signature by a key listed in
@@ -293,38 +294,82 @@ def check_entry(line: bytes, index: int) -> str | None:
     return None
 
 
-def verify_entries(
-    lines: Iterable[bytes], checkpoints: Sequence[Checkpoint], report: Report
-) -> None:
-    """Recompute the tree over the entries and compare it with each checkpoint's root."""
-    wanted = sorted({c.size for c in checkpoints})
-    roots: dict[int, bytes] = {}
-    builder = RootBuilder()
-    pos = 0
-    if wanted and wanted[0] == 0:
-        roots[0] = EMPTY_ROOT
-        pos = 1
-    count = 0
+def well_placed(line: bytes, index: int) -> bool:
+    """Fast structural check: ``{"actor":"..","index":N,"kind":"`` .. ``,"v":1}``.
+
+    Canonical entries sort their keys, so ``index`` follows ``actor`` (whose characters never
+    need escaping) and ``v`` comes last. Anything else gets the full JSON check.
+    """
+    if not line.startswith(b'{"actor":"') or not line.endswith(b',"v":1}'):
+        return False
+    end = line.find(b'"', 10)
+    return (
+        end > 10
+        and line[end - 1] != 0x5C
+        and line.startswith(b'","index":%d,"kind":"' % index, end)
+    )
+
+
+def hash_entries(lines: Iterable[bytes], report: Report, strict: bool = False) -> list[bytes]:
+    """Check each entry in place and return the leaf hashes, in order."""
+    sha = hashlib.sha256
+    leaves: list[bytes] = []
+    push = leaves.append
     for index, line in enumerate(lines):
-        problem = check_entry(line, index)
-        if problem is not None:
-            report.fail(problem, index)
-        builder.push(leaf_hash(line))
-        count = index + 1
-        while pos < len(wanted) and wanted[pos] == count:
-            roots[count] = builder.root()
-            pos += 1
-    report.size = count
+        if strict or not well_placed(line, index):
+            problem = check_entry(line, index)
+            if problem is not None:
+                report.fail(problem, index)
+        push(sha(b"\x00" + line).digest())
+    report.size = len(leaves)
+    return leaves
+
+
+def tree_levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """Every perfect subtree hash, level by level (level 0 are the leaves)."""
+    sha = hashlib.sha256
+    levels = [leaves]
+    while len(levels[-1]) > 1:
+        prev = levels[-1]
+        levels.append(
+            [sha(b"\x01" + prev[i] + prev[i + 1]).digest() for i in range(0, len(prev) - 1, 2)]
+        )
+    return levels
+
+
+def root_at(levels: list[list[bytes]], size: int) -> bytes:
+    """MTH of the first ``size`` leaves: the fold of the perfect subtrees that make up size."""
+    if size == 0:
+        return EMPTY_ROOT
+    parts = []
+    offset = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            parts.append(levels[level][offset >> level])
+            offset += 1 << level
+    acc = parts[-1]
+    for h in reversed(parts[:-1]):
+        acc = node_hash(h, acc)
+    return acc
+
+
+def verify_entries(leaves: list[bytes], checkpoints: Sequence[Checkpoint], report: Report) -> None:
+    """Compare the tree over the leaves with each checkpoint's root."""
+    levels = tree_levels(leaves)
     for cp in checkpoints:
-        got = roots.get(cp.size)
-        if got is None:
-            report.fail(f"checkpoint of size {cp.size} is beyond the {count} entries", count)
-        elif got != cp.root:
+        if cp.size > len(leaves):
+            report.fail(
+                f"checkpoint of size {cp.size} is beyond the {len(leaves)} entries", len(leaves)
+            )
+        elif root_at(levels, cp.size) != cp.root:
             report.fail(f"root at size {cp.size} differs from the signed checkpoint")
 
 
 def verify_export(
-    folder: Path, previous: str | None = None, trusted_keys: Sequence[str] = ()
+    folder: Path,
+    previous: str | None = None,
+    trusted_keys: Sequence[str] = (),
+    strict: bool = False,
 ) -> Report:
     """Verify an export folder; see the module docstring for what is checked."""
     report = Report()
@@ -349,13 +394,14 @@ def verify_export(
         if not names:
             report.fail(f"checkpoint of size {cp.size} has no valid signature by a known key")
     with (folder / "entries.ndjson").open("rb") as fh:
-        verify_entries((line.rstrip(b"\n") for line in fh), checkpoints, report)
+        leaves = hash_entries((line.rstrip(b"\n") for line in fh), report, strict)
+    verify_entries(leaves, checkpoints, report)
     if report.first_failing_index is None and not report.ok:
-        report.first_failing_index = locate(folder, checkpoints)
+        report.first_failing_index = locate(folder, leaves, checkpoints)
     return report
 
 
-def locate(folder: Path, checkpoints: Sequence[Checkpoint]) -> int | None:
+def locate(folder: Path, lines: list[bytes], checkpoints: Sequence[Checkpoint]) -> int | None:
     """The first entry that differs from what the signed checkpoints commit to.
 
     ``leaves.bin`` in the export (the leaf hashes as the server stored them) is only a hint:
@@ -363,9 +409,6 @@ def locate(folder: Path, checkpoints: Sequence[Checkpoint]) -> int | None:
     the committed leaves. Otherwise the answer is the first entry after the largest
     checkpoint whose root still matches.
     """
-    lines: list[bytes] = []
-    with (folder / "entries.ndjson").open("rb") as fh:
-        lines = [leaf_hash(line.rstrip(b"\n")) for line in fh]
     hint_path = folder / "leaves.bin"
     hint = hint_path.read_bytes() if hint_path.is_file() else b""
     hints = [hint[i : i + 32] for i in range(0, len(hint) - len(hint) % 32, 32)]
@@ -394,10 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="a verifier key you trust (repeatable); without it keys.txt in the export is used",
     )
+    parser.add_argument("--strict", action="store_true", help="parse every entry as JSON (slower)")
     args = parser.parse_args(argv)
     try:
         prev = args.previous.read_text(encoding="utf-8") if args.previous else None
-        report = verify_export(args.folder, prev, args.key)
+        report = verify_export(args.folder, prev, args.key, args.strict)
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -137,3 +137,20 @@ def test_single_resource_json_and_empty_file(tmp_path: Path) -> None:
     empty = tmp_path / "e.ndjson"
     empty.write_bytes(b"")
     assert list(read_ndjson(empty, "ndjson", tmp_path)) == []
+
+
+def test_exports_inside_the_data_folder_are_read_but_its_own_stores_are_not(
+    tmp_path: Path,
+) -> None:
+    from caldicott.ingest.sources import own_stores
+
+    home = tmp_path / "home"
+    (home / "synthetic-export").mkdir(parents=True)
+    (home / "synthetic-export" / "Patient.ndjson").write_text("{}\n")
+    (home / "quarantine" / "originals").mkdir(parents=True)
+    (home / "quarantine" / "originals" / "x.ndjson").write_text("{}\n")
+    found, skipped = discover([home], exclude=own_stores(home))
+    assert [p.name for p, _ in found] == ["Patient.ndjson"]
+    assert any(r.path.endswith("x.ndjson") and "own store" in r.note for r in skipped), (
+        "files in caldicott's own stores are reported as skipped"
+    )

@@ -7,6 +7,7 @@ from tests import fhirdata as fd
 
 from caldicott.ingest.reasons import CODES, ERROR
 from caldicott.ingest.validate import plausibility, validate
+from caldicott.ingest.validate.engine import render
 
 
 def errors(res: dict[str, Any]) -> list[tuple[str, str]]:
@@ -79,7 +80,9 @@ def test_valid_resources_pass(res: dict[str, Any]) -> None:
 
 def test_references_are_returned_for_resolution() -> None:
     _found, refs = validate(fd.observation("o1", "p9"))
-    assert refs == [("Observation.subject.reference", "Patient", "p9")]
+    assert [(render(p), t, i) for p, t, i in refs] == [
+        ("Observation.subject.reference", "Patient", "p9")
+    ]
 
 
 @pytest.mark.parametrize(

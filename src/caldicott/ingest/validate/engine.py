@@ -20,11 +20,26 @@ from caldicott.ingest.validate.datatypes import (
     ELEMENT_BASE,
     RESOURCE_BASE,
 )
-from caldicott.ingest.validate.primitives import ID, PRIMITIVES
+from caldicott.ingest.validate.primitives import ID, PRIMITIVES, Checker
 from caldicott.ingest.validate.resources import RESOURCE_TYPES, RESOURCES
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-Ref = tuple[str, str, str]
+#: (lazy path of the reference element, target type, target id); see :func:`render`.
+Ref = tuple[Any, str, str]
+
+
+#: A path to an element, built only when a reason needs it: a root string, or
+#: ``(parent, key)`` / ``(parent, key, index)`` tuples.
+Path = Any
+
+
+def render(path: Path) -> str:
+    """``Patient.identifier[0].value`` from a lazy path."""
+    parts: list[str] = []
+    while type(path) is tuple:
+        parts.append(f".{path[1]}[{path[2]}]" if len(path) == 3 else f".{path[1]}")
+        path = path[0]
+    return str(path) + "".join(reversed(parts))
 
 
 @dataclass(slots=True)
@@ -33,6 +48,8 @@ class Elem:
     many: bool
     allowed: frozenset[str] | None
     choice: str | None
+    check: Checker | None = None
+    spec: Spec | None = None
 
 
 @dataclass
@@ -75,115 +92,122 @@ for _alias, _target in ALIASES.items():
 for _name, _text in RESOURCES.items():
     SPECS[_name] = _compile(_name, RESOURCE_BASE + _text)
 RESOURCE_SPEC = _compile("Resource", RESOURCE_BASE)
+for _spec in [*SPECS.values(), RESOURCE_SPEC]:
+    for _el in _spec.elems.values():
+        _el.check = PRIMITIVES.get(_el.type)
+        _el.spec = SPECS.get(_el.type)
 
 
 class _Run:
     """The findings of one validation."""
 
-    __slots__ = ("contained", "reasons", "refs")
+    __slots__ = ("reasons", "refs")
 
     def __init__(self) -> None:
         self.reasons: list[Reason] = []
-        self.refs: list[Ref] = []
-        self.contained: set[str] = set()
+        self.refs: list[tuple[Path, str, str]] = []
 
-    def add(self, code: str, message: str, path: str) -> None:
-        self.reasons.append(reason(code, message, path))
+    def add(self, code: str, message: str, path: Path) -> None:
+        self.reasons.append(reason(code, message, render(path)))
 
     # -- objects described by a Spec -------------------------------------------------
-    def obj(self, node: dict[str, Any], spec: Spec, path: str, open_: bool = False) -> None:
+    def obj(self, node: dict[str, Any], spec: Spec, path: Path, open_: bool = False) -> None:
         elems = spec.elems
         for key, value in node.items():
             el = elems.get(key)
             if el is None:
-                if key[0] == "_" or open_:
-                    self.generic(value, f"{path}.{key}", 0)
-                else:
+                if not (key[0] == "_" or open_):
                     self.add("unknown-element", f"{key} is not an element of {spec.name}", path)
-                    self.generic(value, f"{path}.{key}", 0)
+                self.generic(value, (path, key), 0)
                 continue
+            check = el.check
             if el.many:
                 if type(value) is not list:
-                    self.add("cardinality", f"{key} must be an array", f"{path}.{key}")
+                    self.add("cardinality", f"{key} must be an array", (path, key))
                     continue
                 if not value:
-                    self.add("cardinality", f"{key} must not be an empty array", f"{path}.{key}")
+                    self.add("cardinality", f"{key} must not be an empty array", (path, key))
                     continue
                 for i, item in enumerate(value):
-                    self.value(item, el, f"{path}.{key}[{i}]")
+                    if check is not None:
+                        problem = check(item)
+                        if problem is not None:
+                            self.add(problem[0], problem[1], (path, key, i))
+                        elif el.allowed is not None and item not in el.allowed:
+                            self.add("invalid-code", "not an allowed code here", (path, key, i))
+                    else:
+                        self.complex(item, el, (path, key, i))
             elif type(value) is list:
-                self.add("cardinality", f"{key} must not repeat", f"{path}.{key}")
+                self.add("cardinality", f"{key} must not repeat", (path, key))
+            elif check is not None:
+                problem = check(value)
+                if problem is not None:
+                    self.add(problem[0], problem[1], (path, key))
+                elif el.allowed is not None and value not in el.allowed:
+                    self.add("invalid-code", "not an allowed code for this element", (path, key))
             else:
-                self.value(value, el, f"{path}.{key}")
+                self.complex(value, el, (path, key))
         for name, keys in spec.required:
             if not any(k in node for k in keys):
                 self.add("missing-required", f"required element {name} is missing", path)
         for base, keys in spec.choices.items():
             if sum(1 for k in keys if k in node) > 1:
                 self.add("invalid-choice", f"{base}[x] is given in more than one form", path)
-        if spec.name == "Coding":
+        name = spec.name
+        if name == "Coding":
             self.coding(node, path)
-        elif spec.name == "Identifier":
+        elif name == "Identifier":
             self.identifier(node, path)
-        elif spec.name == "Reference":
+        elif name == "Reference":
             self.reference(node.get("reference"), path)
 
-    def value(self, value: Any, el: Elem, path: str) -> None:
-        check = PRIMITIVES.get(el.type)
-        if check is not None:
-            problem = check(value)
-            if problem is not None:
-                self.add(problem[0], problem[1], path)
-            elif el.allowed is not None and value not in el.allowed:
-                self.add("invalid-code", "not an allowed code for this element", path)
-            return
+    def complex(self, value: Any, el: Elem, path: Path) -> None:
         if type(value) is not dict:
             self.add("wrong-type", f"must be a JSON object ({el.type})", path)
             return
-        if el.type == "Resource":
+        spec = el.spec
+        if spec is not None:
+            self.obj(value, spec, path)
+        elif el.type == "Resource":
             self.resource(value, path)
-            return
-        spec = SPECS.get(el.type)
-        if spec is None:  # Element, Extension, SampledData: checked generically
+        else:  # Element, Extension, SampledData: checked generically
             if el.type == "Extension" and type(value.get("url")) is not str:
                 self.add("missing-required", "an extension needs a url", path)
             self.generic(value, path, 0)
-            return
-        self.obj(value, spec, path)
 
     # -- checks of particular data types -------------------------------------------------
-    def coding(self, node: dict[str, Any], path: str) -> None:
+    def coding(self, node: dict[str, Any], path: Path) -> None:
         system, code = node.get("system"), node.get("code")
         if type(system) is str and type(code) is str:
             problem = code_problem(system, code)
             if problem is not None:
-                self.add("invalid-code", f"code {problem}", f"{path}.code")
+                self.add("invalid-code", f"code {problem}", (path, "code"))
 
-    def identifier(self, node: dict[str, Any], path: str) -> None:
+    def identifier(self, node: dict[str, Any], path: Path) -> None:
         if node.get("system") == NHS_NUMBER_SYSTEM:
             value = node.get("value")
             if type(value) is not str:
                 return  # reported as wrong-type by the element check
             problem = nhs_number_problem(value)
             if problem is not None:
-                self.add("bad-nhs-number", f"NHS number {problem}", f"{path}.value")
+                self.add("bad-nhs-number", f"NHS number {problem}", (path, "value"))
 
-    def reference(self, ref: Any, path: str) -> None:
+    def reference(self, ref: Any, path: Path) -> None:
         if type(ref) is not str:
             return
         if ref.startswith("#"):
-            self.refs.append((f"{path}.reference", "#", ref[1:]))
+            self.refs.append(((path, "reference"), "#", ref[1:]))
             return
         if "://" in ref:
             return  # an absolute URL: outside this environment, not checked
         parts = ref.split("/")
         if len(parts) in (2, 4) and parts[0] in RESOURCE_TYPES and ID.fullmatch(parts[1]):
-            self.refs.append((f"{path}.reference", parts[0], parts[1]))
+            self.refs.append(((path, "reference"), parts[0], parts[1]))
             return
         self.add("dangling-reference", "reference is not of the form Type/id", path)
 
     # -- generic walk -------------------------------------------------------------------
-    def generic(self, node: Any, path: str, depth: int) -> None:
+    def generic(self, node: Any, path: Path, depth: int) -> None:
         if type(node) is dict:
             if "reference" in node:
                 self.reference(node["reference"], path)
@@ -195,21 +219,23 @@ class _Run:
             for key, value in node.items():
                 t = type(value)
                 if t is dict or t is list:
-                    self.generic(value, f"{path}.{key}", depth + 1)
+                    self.generic(value, (path, key), depth + 1)
         elif type(node) is list:
             for i, item in enumerate(node):
                 t = type(item)
                 if t is dict or t is list:
-                    self.generic(item, f"{path}[{i}]", depth + 1)
+                    self.generic(
+                        item, (path[0], path[1], i) if type(path) is tuple else path, depth + 1
+                    )
 
-    def resource(self, res: dict[str, Any], path: str) -> str | None:
+    def resource(self, res: dict[str, Any], path: Path) -> str | None:
         rtype = res.get("resourceType")
         if type(rtype) is not str or rtype not in RESOURCE_TYPES:
             self.add("unknown-resource-type", "resourceType is not a FHIR R4 type", path)
             return None
         rid = res.get("id")
         if rid is not None and not (type(rid) is str and ID.fullmatch(rid)):
-            self.add("invalid-id", "id is not a FHIR id", f"{path}.id")
+            self.add("invalid-id", "id is not a FHIR id", (path, "id"))
         spec = SPECS.get(rtype)
         if spec is None:
             self.obj(res, RESOURCE_SPEC, path, open_=True)
@@ -243,10 +269,10 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
         {c.get("id") for c in contained if type(c) is dict} if type(contained) is list else set()
     )
     refs = []
-    for ref in run.refs:
-        if ref[1] == "#":
-            if ref[2] and ref[2] not in local:
-                run.add("dangling-reference", "no contained resource has this id", ref[0])
+    for where, target, rid in run.refs:
+        if target == "#":
+            if rid and rid not in local:
+                run.add("dangling-reference", "no contained resource has this id", where)
         else:
-            refs.append(ref)
+            refs.append((where, target, rid))  # the path is rendered only if needed
     return run.reasons, refs

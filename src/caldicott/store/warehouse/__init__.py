@@ -8,9 +8,11 @@ The contract every engine relies on (DuckDB file by default, in the data folder)
 - ``fhir_history`` keeps every superseded version with the same columns plus
   ``resource_type`` and ``superseded_at``.
 
-Views (SQL on FHIR) compile to SQL over the ``resource`` column of these tables.
+Views (SQL on FHIR) compile to SQL over the ``resource`` column of these tables. Ingest
+writes through :class:`WarehouseWriter` (``writer.py``), which any engine implements.
 """
 
 from caldicott.store.warehouse.duckdb_store import DuckDBWarehouse, Row, WriteCounts, table_name
+from caldicott.store.warehouse.writer import WarehouseWriter
 
-__all__ = ["DuckDBWarehouse", "Row", "WriteCounts", "table_name"]
+__all__ = ["DuckDBWarehouse", "Row", "WarehouseWriter", "WriteCounts", "table_name"]

@@ -1,0 +1,274 @@
+"""Ingest speed: full-validation load against DuckDB's raw read_json and fhir.resources.
+
+One run, one machine, the same files:
+
+- **caldicott ingest** (subprocess, fresh data folder): strict parsing, validation,
+  reference resolution, quarantine and atomic batches into DuckDB. Resources/s and MB/s,
+  wall clock and CPU seconds; peak resident memory of the process.
+- **DuckDB read_json** of the same NDJSON files into tables without any validation: the
+  practical ceiling (DuckDB parses in C++ on every core).
+- **fhir.resources** (R4B pydantic models) parsing a sample of the same resources, and
+  caldicott's parse + validate of the same sample in-process (no database), CPU time.
+
+The export comes from ``caldicott synth`` when it is available (100,000 patients, or
+2,000 with ``--quick``), else from a small built-in generator. Run with the bench group:
+``uv run --group bench python -m benchmarks.run ingest``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+RUN = "import sys; from caldicott.cli.app import main; sys.exit(main(sys.argv[1:]))"
+#: The ingest process, timed from after its imports (and DuckDB's Arrow bridge) are
+#: loaded: this machine runs Python with PYTHONDONTWRITEBYTECODE, so every process
+#: compiles its imports from source, a start-up cost a deployment does not pay per load.
+MEASURED = (
+    "import resource, sys, time\n"
+    "import duckdb, pyarrow\n"
+    "from caldicott.cli.app import main\n"
+    "c = duckdb.connect(); c.register('w', pyarrow.table({'a': [1]}))\n"
+    "c.execute('SELECT * FROM w').fetchall(); c.close()\n"
+    "def cpu():\n"
+    "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    return u.ru_utime + u.ru_stime\n"
+    "t, c0 = time.perf_counter(), cpu()\n"
+    "code = main(sys.argv[1:])\n"
+    "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "sys.stderr.write('BENCH %f %f %d\\n' % (time.perf_counter() - t, cpu() - c0, u.ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+SAMPLE = 20_000
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALDICOTT_")}
+    env["CALDICOTT_HOME"] = str(home)
+    return env
+
+
+def make_export(out: Path, patients: int) -> str:
+    """Write the export; return how it was made."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN,
+            "synth",
+            "--patients",
+            str(patients),
+            "--seed",
+            "1",
+            "--invalid-rate",
+            "0.01",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        env=_env(out.parent / "synth-home"),
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode == 0:
+        return "caldicott synth"
+    _fallback(out, patients)
+    return "built-in generator (caldicott synth unavailable)"
+
+
+def _fallback(out: Path, patients: int) -> None:
+    from caldicott.fhir.nhs_number import nhs_number_check_digit as check_digit
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "Patient.ndjson").open("wb") as pf, (out / "Observation.ndjson").open("wb") as of:
+        n = 0
+        for i in range(patients):
+            while (d := check_digit(f"{900_000_000 + n:09d}")) is None:
+                n += 1
+            nhs = f"{900_000_000 + n:09d}{d}"
+            n += 1
+            pf.write(
+                orjson.dumps(
+                    {
+                        "resourceType": "Patient",
+                        "id": f"p{i}",
+                        "gender": "female",
+                        "identifier": [
+                            {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs}
+                        ],
+                        "birthDate": "1970-01-01",
+                        "name": [{"family": "Example", "given": ["A"]}],
+                    }
+                )
+                + b"\n"
+            )
+            for j in range(20):
+                of.write(
+                    orjson.dumps(
+                        {
+                            "resourceType": "Observation",
+                            "id": f"o{i}-{j}",
+                            "status": "final",
+                            "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+                            "subject": {"reference": f"Patient/p{i}"},
+                            "effectiveDateTime": "2020-01-01T10:00:00Z",
+                            "valueQuantity": {
+                                "value": 60 + j,
+                                "unit": "/min",
+                                "code": "/min",
+                                "system": "http://unitsofmeasure.org",
+                            },
+                        }
+                    )
+                    + b"\n"
+                )
+
+
+def bench_ingest(export: Path, home: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED, "ingest", str(export), "--json"],
+        env=_env(home),
+        capture_output=True,
+        check=True,
+    )
+    wall, cpu, rss_kb = next(
+        line.split()[1:] for line in done.stderr.decode().splitlines() if line.startswith("BENCH")
+    )
+    doc = orjson.loads(done.stdout)
+    return {
+        "read": doc["read"],
+        "accepted": doc["accepted"],
+        "quarantined": doc["quarantined"],
+        "wall_s": float(wall),
+        "cpu_s": float(cpu),
+        "peak_rss_mib": int(rss_kb) / 1024,
+    }
+
+
+def bench_duckdb(export: Path, work: Path) -> dict[str, Any]:
+    files = sorted(export.glob("*.ndjson"))
+    conn = duckdb.connect(str(work / "raw.duckdb"))
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = 0
+    for i, f in enumerate(files):
+        conn.execute(
+            f"CREATE TABLE raw_{i} AS SELECT * FROM read_json(?, format='newline_delimited', "  # noqa: S608
+            "ignore_errors=true, maximum_object_size=67108864)",
+            [str(f)],
+        )
+        rows += conn.execute(f"SELECT count(*) FROM raw_{i}").fetchall()[0][0]  # noqa: S608
+    conn.close()
+    return {"rows": rows, "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+
+
+def _sample(export: Path) -> list[bytes]:
+    """Up to SAMPLE well-formed lines, spread over the types in proportion."""
+    lines: list[bytes] = []
+    files = sorted(export.glob("*.ndjson"))
+    sizes = {f: f.stat().st_size for f in files}
+    total = sum(sizes.values()) or 1
+    for f in files:
+        want = max(1, SAMPLE * sizes[f] // total)
+        with f.open("rb") as fh:
+            for line in fh:
+                if len(lines) >= SAMPLE or want <= 0:
+                    break
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                lines.append(line.rstrip(b"\n"))
+                want -= 1
+    return lines
+
+
+def bench_parsers(lines: list[bytes]) -> dict[str, Any]:
+    from caldicott.ingest.parse import parse_record
+    from caldicott.ingest.validate import plausibility, validate
+
+    cpu = time.process_time()
+    for line in lines:
+        obj, _ = parse_record(line)
+        if obj is not None:
+            validate(obj)
+            plausibility(obj)
+    ours = time.process_time() - cpu
+    peer: float | None = None
+    failures = 0
+    try:
+        from fhir.resources.R4B import get_fhir_model_class
+    except ImportError:
+        return {"sample": len(lines), "caldicott_cpu_s": ours, "fhir_resources": "not installed"}
+    classes: dict[str, Any] = {}
+    cpu = time.process_time()
+    for line in lines:
+        rtype = orjson.loads(line).get("resourceType", "")
+        try:
+            cls = classes.get(rtype) or classes.setdefault(rtype, get_fhir_model_class(rtype))
+            cls.model_validate_json(line)
+        except Exception:  # a defective record or an R4/R4B difference: counted, not fatal
+            failures += 1
+    peer = time.process_time() - cpu
+    return {
+        "sample": len(lines),
+        "caldicott_cpu_s": ours,
+        "fhir_resources_cpu_s": peer,
+        "fhir_resources_rejected": failures,
+    }
+
+
+def run(quick: bool) -> dict[str, Any]:
+    patients = 2_000 if quick else 100_000
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        work = Path(tmp)
+        export = work / "export"
+        source = make_export(export, patients)
+        size = sum(f.stat().st_size for f in export.glob("*.ndjson"))
+        ing = bench_ingest(export, work / "home")
+        raw = bench_duckdb(export, work)
+        par = bench_parsers(_sample(export))
+    mb = size / 1e6
+    n = ing["read"]
+    figures: dict[str, Any] = {
+        "patients": patients,
+        "export": source,
+        "resources": n,
+        "megabytes": round(mb, 1),
+        "ingest": {
+            **ing,
+            "resources_per_s_wall": round(n / ing["wall_s"]),
+            "resources_per_s_cpu": round(n / ing["cpu_s"]),
+            "mb_per_s_wall": round(mb / ing["wall_s"], 2),
+            "mb_per_s_cpu": round(mb / ing["cpu_s"], 2),
+        },
+        "duckdb_read_json": {
+            **raw,
+            "resources_per_s_wall": round(raw["rows"] / raw["wall_s"]),
+            "resources_per_s_cpu": round(raw["rows"] / raw["cpu_s"]),
+        },
+        "parse_validate_sample": par,
+        "ratio_vs_duckdb_wall": round(
+            ing["wall_s"] and raw["wall_s"] / ing["wall_s"] * n / raw["rows"], 3
+        ),
+        "ratio_vs_duckdb_cpu": round(raw["cpu_s"] / ing["cpu_s"] * n / raw["rows"], 3),
+        "peak_memory_under_2gib": ing["peak_rss_mib"] < 2048,
+        "machine_load_average": os.getloadavg()[0],
+        "max_rss_bench_process_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    if "fhir_resources_cpu_s" in par:
+        figures["ratio_vs_fhir_resources_validation_only"] = round(
+            par["fhir_resources_cpu_s"] / par["caldicott_cpu_s"], 2
+        )
+        figures["ratio_vs_fhir_resources_full_ingest"] = round(
+            (n / ing["cpu_s"]) / (par["sample"] / par["fhir_resources_cpu_s"]), 2
+        )
+    return figures

@@ -1,0 +1,39 @@
+"""What ingest needs from a warehouse engine: the write side every engine implements.
+
+DuckDB (:class:`~caldicott.store.warehouse.duckdb_store.DuckDBWarehouse`) implements it
+today; a Spark warehouse implements the same methods over its tables. The contract of
+:meth:`write_batch`: all of the batch or none of it (a kill mid-batch leaves the previous
+state), idempotent (the same rows again change nothing), newest version current, older
+versions in ``fhir_history`` once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from caldicott.store.warehouse.duckdb_store import Row, WriteCounts
+
+
+class WarehouseWriter(Protocol):
+    def resource_types(self) -> list[str]:
+        """Types that have a table."""
+        ...
+
+    def count(self, resource_type: str) -> int:
+        """Current resources of a type."""
+        ...
+
+    def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
+        """Which of these ids are current resources of the type."""
+        ...
+
+    def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
+        """A top-level string element of the resources with these ids."""
+        ...
+
+    def write_batch(
+        self, load_id: str, batch: Mapping[str, Sequence[Row]]
+    ) -> dict[str, WriteCounts]:
+        """Write one batch atomically and idempotently."""
+        ...

@@ -1,0 +1,107 @@
+"""What every engine offers: run a view over resources, and say what it cannot do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from caldicott.errors import Unsupported
+from caldicott.views.fhirpath import ast
+from caldicott.views.model import Select, ViewDefinition
+
+
+@dataclass(frozen=True)
+class ResourceList:
+    """Resources given directly (the conformance suite, tests)."""
+
+    resources: tuple[Mapping[str, Any], ...]
+
+    def of_type(self, resource_type: str) -> Iterator[Mapping[str, Any]]:
+        return (r for r in self.resources if r.get("resourceType") == resource_type)
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """The DuckDB warehouse file (one ``fhir_<Type>`` table per resource type)."""
+
+    path: Path
+
+
+Source = ResourceList | Warehouse
+
+
+@dataclass(frozen=True)
+class ViewResult:
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Features an engine does not support, each with its reason. Everything else works."""
+
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def run(self, view: ViewDefinition, source: Source) -> ViewResult: ...
+
+
+def features(view: ViewDefinition) -> set[str]:
+    """The features a view uses: function names, operators and selection keywords."""
+    found: set[str] = set()
+
+    def visit_path(expr: ast.Expr) -> None:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                found.add(f"fn:{node.name}")
+            elif isinstance(node, ast.Binary | ast.TypeTest):
+                found.add(f"op:{node.op}")
+
+    def visit(select: Select) -> None:
+        if select.for_each is not None:
+            found.add("forEachOrNull" if select.or_null else "forEach")
+            visit_path(select.for_each.expr)
+        for rep in select.repeat:
+            found.add("repeat")
+            visit_path(rep.expr)
+        if select.union_all:
+            found.add("unionAll")
+        for col in select.columns:
+            if col.collection:
+                found.add("collection")
+            visit_path(col.path.expr)
+        for sub in (*select.selects, *select.union_all):
+            visit(sub)
+
+    for where in view.where:
+        visit_path(where.expr)
+    visit(view.select)
+    return found
+
+
+def ensure_supported(engine: Engine, view: ViewDefinition) -> None:
+    """Raise Unsupported naming the first feature the engine declares it cannot do."""
+    gaps = sorted(features(view) & set(engine.capabilities.unsupported))
+    if gaps:
+        reason = engine.capabilities.unsupported[gaps[0]]
+        raise Unsupported(
+            f"the {engine.name} engine does not support {gaps[0]}: {reason}",
+            feature=gaps[0],
+            engine=engine.name,
+        )
+
+
+def resources_by_type(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for item in items:
+        out.setdefault(str(item.get("resourceType")), []).append(item)
+    return out

@@ -1,0 +1,152 @@
+"""The in-memory reference engine: the processing algorithm of the specification, in Python.
+
+It is slow and simple on purpose: the DuckDB and Spark engines are tested against it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from caldicott.errors import ValidationFailed
+from caldicott.store.warehouse import DuckDBWarehouse
+from caldicott.views.engines.base import (
+    Capabilities,
+    ResourceList,
+    Source,
+    ViewResult,
+    Warehouse,
+    ensure_supported,
+)
+from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool, unwrap
+from caldicott.views.model import Column, Select, ViewDefinition
+
+Row = dict[str, Any]
+
+
+def load_json(text: bytes | str) -> Any:
+    """Parse resource JSON keeping decimals exact (lowBoundary needs their precision)."""
+    import json
+
+    return json.loads(text, parse_float=Decimal)
+
+
+def _output(value: Any) -> Any:
+    value = unwrap(value)
+    if isinstance(value, list):
+        return [_output(v) for v in value]
+    return value
+
+
+class MemoryEngine:
+    name = "memory"
+    capabilities = Capabilities()
+
+    def run(self, view: ViewDefinition, source: Source) -> ViewResult:
+        ensure_supported(self, view)
+        columns = view.column_names
+        rows = [tuple(row.get(c) for c in columns) for row in self.rows(view, source)]
+        return ViewResult(columns, rows)
+
+    def rows(self, view: ViewDefinition, source: Source) -> Iterator[Row]:
+        constants = {c.name: c.value for c in view.constants}
+        for resource in _resources(view.resource, source):
+            env = Env(resource, constants)
+            if not self._included(view, env):
+                continue
+            yield from _process(view.select, resource, env, 0)
+
+    @staticmethod
+    def _included(view: ViewDefinition, env: Env) -> bool:
+        evaluator = Evaluator(env)
+        for where in view.where:
+            result = evaluator.eval(where.expr, [env.resource])
+            if result and not isinstance(unwrap(result[0]), bool):
+                raise ValidationFailed(
+                    f"{where.location}: must evaluate to a boolean", path=where.location
+                )
+            if to_bool(result, where.location) is not True:
+                return False
+        return True
+
+
+def _resources(resource_type: str, source: Source) -> Iterator[Mapping[str, Any]]:
+    if isinstance(source, ResourceList):
+        yield from source.of_type(resource_type)
+        return
+    assert isinstance(source, Warehouse)
+    with DuckDBWarehouse(source.path, read_only=True) as store:
+        for resource in store.iter_resources(resource_type):
+            yield load_json(orjson.dumps(resource))
+
+
+def _column_value(col: Column, values: list[Any]) -> Any:
+    if col.collection:
+        return [_output(v) for v in values]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailed(
+            f"{col.path.location}: column {col.name!r} found several values; "
+            "set collection: true or narrow the path",
+            path=col.path.location,
+        )
+    return _output(values[0])
+
+
+def _foci(select: Select, node: Any, env: Env) -> list[Any]:
+    evaluator = Evaluator(env)
+    if select.repeat:
+        found: list[Any] = []
+
+        def traverse(item: Any, root: bool) -> None:
+            if not root:
+                found.append(item)
+            for path in select.repeat:
+                for child in evaluator.eval(path.expr, [item]):
+                    traverse(child, False)
+
+        traverse(node, True)
+        return found
+    assert select.for_each is not None
+    return evaluator.eval(select.for_each.expr, [node])
+
+
+def _process(select: Select, node: Any, env: Env, row_index: int) -> Iterator[Row]:
+    if select.iterates:
+        foci = _foci(select, node, env)
+        if not foci:
+            if select.or_null:
+                yield {
+                    c.name: (0 if c.path.text.strip() == "%rowIndex" else None)
+                    for c in select.all_columns()
+                }
+            return
+        for i, focus in enumerate(foci):
+            yield from _body(select, focus, env, i)
+        return
+    yield from _body(select, node, env, row_index)
+
+
+def _body(select: Select, focus: Any, env: Env, row_index: int) -> Iterator[Row]:
+    scoped = Env(env.resource, env.constants, row_index)
+    evaluator = Evaluator(scoped)
+    parts: list[list[Row]] = []
+    for col in select.columns:
+        parts.append([{col.name: _column_value(col, evaluator.eval(col.path.expr, [focus]))}])
+    for sub in select.selects:
+        parts.append(list(_process(sub, focus, scoped, row_index)))
+    if select.union_all:
+        union: list[Row] = []
+        for branch in select.union_all:
+            union.extend(_process(branch, focus, scoped, row_index))
+        parts.append(union)
+    for combo in itertools.product(*parts):
+        row: Row = {}
+        for part in combo:
+            row.update(part)
+        yield row

@@ -1,0 +1,299 @@
+"""FHIRPath -> a SQL expression over JSON items, through a :class:`Dialect`.
+
+A compiled expression is either a collection (a SQL list of JSON items) or a boolean
+(SQL BOOLEAN where NULL stands for the empty collection).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+import orjson
+
+from caldicott.errors import Unsupported
+from caldicott.views.engines.sql_dialect import Dialect, element_key
+from caldicott.views.fhirpath import ast
+from caldicott.views.fhirpath.parser import type_argument
+from caldicott.views.fhirpath.types import (
+    CHOICE_ELEMENTS,
+    CHOICE_SUFFIXES,
+    COMPLEX,
+    INTEGER_TYPES,
+    STRING_TYPES,
+    normalise_type,
+)
+from caldicott.views.model import ConstantValue
+
+WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?$"
+DATE_LIKE = r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?"
+DATETIME_PARTS = (
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})"
+    r"(?:\.(\d+))?)?)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
+TIME_PARTS = r"^(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$"
+REFERENCE = r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?$"
+CHOICE_PATTERN = "(" + "|".join(sorted(CHOICE_SUFFIXES)) + ")"
+
+
+@dataclass(frozen=True)
+class Sql:
+    sql: str
+    kind: str  # "coll" or "bool"
+    type: str | None = None  # a FHIR type known statically (from ofType or a literal)
+
+
+@dataclass(frozen=True)
+class Scope:
+    focus: str  # collection SQL of the input focus
+    row_index: str  # BIGINT SQL
+    resource: str  # the resource, in the dialect's carried form
+    item: str | None = None  # the single focus item, when the focus is exactly one item
+
+
+class ExprCompiler:
+    def __init__(
+        self, dialect: Dialect, constants: dict[str, tuple[str, ConstantValue]], resource_type: str
+    ) -> None:
+        self.d = dialect
+        self.constants = constants
+        self.resource_type = resource_type
+        self._vars = itertools.count()
+        # Root prefetch (DuckDB): the resource's top-level elements are extracted once per
+        # row into a list, so each column does not parse the whole document again.
+        self.root_item: str | None = None
+        self.root_parts: str = ""
+        self.root_keys_sql: str = ""
+        self.root_keys: dict[str, int] = {}
+        self.root_keys_used = False
+
+    def var(self) -> str:
+        return f"_v{next(self._vars)}"
+
+    # conversions ------------------------------------------------------------------
+    def coll(self, e: Sql) -> str:
+        if e.kind == "coll":
+            return e.sql
+        d = self.d
+        return (
+            f"(CASE WHEN ({e.sql}) IS NULL THEN {d.empty()} ELSE {d.list_of(d.to_json(e.sql))} END)"
+        )
+
+    def boolean(self, e: Sql, what: str = "expression") -> str:
+        if e.kind == "bool":
+            return e.sql
+        d, v = self.d, self.var()
+        item = d.at(v, "1")
+        body = (
+            f"CASE {d.length(v)} WHEN 0 THEN NULL WHEN 1 THEN "
+            f"(CASE WHEN {d.is_bool(d.kind(item))} THEN {d.boolean(item)} ELSE TRUE END) "
+            f"ELSE {d.error(f'{what}: several values where one boolean was expected', 'BOOLEAN')}"
+            f" END"
+        )
+        return d.let(e.sql, v, body)
+
+    def literal(self, value: ConstantValue, kind: str) -> Sql:
+        if isinstance(value, bool):
+            return Sql("TRUE" if value else "FALSE", "bool", "boolean")
+        text = str(value) if isinstance(value, Decimal) else orjson.dumps(value).decode()
+        return Sql(self.d.list_of(self.d.json_param(text)), "coll", kind)
+
+    # expressions ------------------------------------------------------------------
+    def compile(self, expr: ast.Expr, scope: Scope) -> Sql:
+        d = self.d
+        if isinstance(expr, ast.Member):
+            if expr.source is None and expr.name == self.resource_type:
+                return Sql(scope.focus, "coll")
+            base = (
+                scope.focus if expr.source is None else self.coll(self.compile(expr.source, scope))
+            )
+            return Sql(self.nav(base, expr.name), "coll")
+        if isinstance(expr, ast.Call):
+            return self.call(expr, scope)
+        if isinstance(expr, ast.Literal):
+            return self.literal(expr.value, expr.type)
+        if isinstance(expr, ast.This):
+            return Sql(scope.focus, "coll")
+        if isinstance(expr, ast.Empty):
+            return Sql(d.empty(), "coll")
+        if isinstance(expr, ast.Variable):
+            if expr.name == "rowIndex":
+                return Sql(d.list_of(d.to_json_integer(scope.row_index)), "coll", "integer")
+            if expr.name in ("resource", "rootResource", "context"):
+                return Sql(d.list_of(d.uncarry(scope.resource)), "coll")
+            kind, value = self.constants[expr.name]
+            return self.literal(value, kind)
+        if isinstance(expr, ast.Index):
+            source = self.coll(self.compile(expr.source, scope))
+            index = self.coll(self.compile(expr.index, scope))
+            v = self.var()
+            return Sql(d.let(index, v, d.slice_at(source, d.integer(d.at(v, "1")))), "coll")
+        if isinstance(expr, ast.Unary):
+            return self.arith("-", self.literal(0, "integer"), self.compile(expr.operand, scope))
+        if isinstance(expr, ast.Binary):
+            return self.binary(expr, scope)
+        raise Unsupported(f"{type(expr).__name__} is not supported by the {d.name} engine")
+
+    def child(self, item: str, key: str, choice: bool = True) -> str:
+        d = self.d
+        at_root = self.root_item is not None and item == self.root_item
+        if at_root:
+            index = self.root_keys.setdefault(element_key(key), len(self.root_keys))
+            extracted = d.at(self.root_parts, str(index + 1))
+        else:
+            extracted = d.child(item, key)
+        e = self.var()
+        missing = d.empty()
+        if choice and key in CHOICE_ELEMENTS:
+            k = self.var()
+            pattern = element_key(key) + CHOICE_PATTERN
+            if at_root:
+                self.root_keys_used = True
+            keys = self.root_keys_sql if at_root else d.keys(item)
+            found = d.filter(keys, k, d.regex_match(k, pattern))
+            alternatives = d.transform(found, k, d.child_dynamic(item, k))
+            missing = (
+                alternatives
+                if at_root
+                else f"(CASE WHEN {d.is_object(d.kind(item))} THEN {alternatives} "
+                f"ELSE {d.empty()} END)"
+            )
+        body = (
+            f"CASE WHEN {e} IS NULL THEN {missing} "
+            f"WHEN {d.is_array(d.kind(e))} THEN {d.items_of(e)} "
+            f"WHEN {d.is_absent(d.kind(e))} THEN {d.empty()} "
+            f"ELSE {d.list_of(e)} END"
+        )
+        return d.let(extracted, e, body)
+
+    def nav(self, coll: str, key: str, choice: bool = True) -> str:
+        v = self.var()
+        return self.d.flatten(self.d.transform(coll, v, self.child(v, key, choice)))
+
+    def binary(self, expr: ast.Binary, scope: Scope) -> Sql:
+        op = expr.op
+        left, right = self.compile(expr.left, scope), self.compile(expr.right, scope)
+        if op in ("and", "or", "xor", "implies"):
+            a, b = self.boolean(left, op), self.boolean(right, op)
+            sql = {
+                "and": f"(({a}) AND ({b}))",
+                "or": f"(({a}) OR ({b}))",
+                "xor": f"(({a}) <> ({b}))",
+                "implies": f"((NOT ({a})) OR ({b}))",
+            }[op]
+            return Sql(sql, "bool", "boolean")
+        if op in ("=", "!=", "<", ">", "<=", ">="):
+            return self.compare(op, left, right)
+        if op in ("+", "-", "*", "/"):
+            return self.arith(op, left, right)
+        if op == "&":
+            d = self.d
+            a, b = (
+                d.let(self.coll(x), v := self.var(), f"coalesce({d.string(d.at(v, '1'))}, '')")
+                for x in (left, right)
+            )
+            return Sql(d.list_of(d.to_json(f"({a} || {b})")), "coll", "string")
+        raise Unsupported(f"operator {op} is not supported by the {self.d.name} engine")
+
+    def compare(self, op: str, left: Sql, right: Sql) -> Sql:
+        d = self.d
+        if left.kind == "bool" and right.kind == "bool" and op in ("=", "!="):
+            return Sql(f"(({left.sql}) {'=' if op == '=' else '<>'} ({right.sql}))", "bool")
+        a, b = self.var(), self.var()
+        x, y = d.at(a, "1"), d.at(b, "1")
+        kx, ky = d.kind(x), d.kind(y)
+        sql_op = "<>" if op == "!=" else op
+        sx, sy = d.string(x), d.string(y)
+        px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
+        py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
+        temporal = {"date", "dateTime", "instant", "time"}
+        dated = left.type in temporal or right.type in temporal
+        string_compare = f"({sx} {sql_op} {sy})"
+        precision = (
+            f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)} AND {px} <> {py}"
+        )
+        if dated:
+            string_compare = f"(CASE WHEN {precision} THEN NULL ELSE {string_compare} END)"
+        many = f"({d.text(a)} {sql_op} {d.text(b)})" if op in ("=", "!=") else "NULL"
+        mismatch = "FALSE" if op in ("=", "!=") else "NULL"
+        if op == "!=":
+            mismatch = "TRUE"
+        body = (
+            f"CASE WHEN {d.length(a)} = 0 OR {d.length(b)} = 0 THEN NULL "
+            f"WHEN {d.length(a)} > 1 OR {d.length(b)} > 1 THEN "
+            f"{many} "
+            f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "
+            f"({d.number(x)} {sql_op} {d.number(y)}) "
+            f"WHEN {d.is_string(kx)} AND {d.is_string(ky)} THEN "
+            f"{string_compare} "
+            f"WHEN {d.is_bool(kx)} AND {d.is_bool(ky)} THEN "
+            f"({d.boolean(x)} {sql_op} {d.boolean(y)}) "
+            f"WHEN {kx} = {ky} THEN ({d.text(x)} {sql_op} {d.text(y)}) "
+            f"ELSE {mismatch} END"
+        )
+        inner = d.let(self.coll(right), b, body)
+        return Sql(d.let(self.coll(left), a, inner), "bool", "boolean")
+
+    def arith(self, op: str, left: Sql, right: Sql) -> Sql:
+        d = self.d
+        a, b = self.var(), self.var()
+        x, y = d.at(a, "1"), d.at(b, "1")
+        kx, ky = d.kind(x), d.kind(y)
+        numeric = f"({d.number(x)} {op} {d.number(y)})"
+        if op == "/":
+            numeric = f"(CASE WHEN {d.number(y)} = 0 THEN NULL ELSE {numeric} END)"
+        integer = f"({d.integer(x)} {op} {d.integer(y)})"
+        result = (
+            f"CASE WHEN {d.length(a)} <> 1 OR {d.length(b)} <> 1 THEN {d.empty()} "
+            f"WHEN {d.is_integer(kx)} AND {d.is_integer(ky)} AND '{op}' <> '/' THEN "
+            f"{d.list_of(d.to_json(integer))} "
+            f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "
+            f"(CASE WHEN {numeric} IS NULL THEN {d.empty()} "
+            f"ELSE {d.list_of(d.to_json(numeric))} END) "
+        )
+        if op == "+":
+            result += (
+                f"WHEN {d.is_string(kx)} AND {d.is_string(ky)} THEN "
+                f"{d.list_of(d.to_json(f'({d.string(x)} || {d.string(y)})'))} "
+            )
+        result += f"ELSE {d.empty()} END"
+        return Sql(d.let(self.coll(left), a, d.let(self.coll(right), b, result)), "coll")
+
+    def call(self, expr: ast.Call, scope: Scope) -> Sql:
+        from caldicott.views.engines.sql_functions import compile_call
+
+        return compile_call(self, expr, scope)
+
+    def of_type(self, expr: ast.Call, scope: Scope) -> Sql:
+        d = self.d
+        wanted = normalise_type(type_argument(expr.args[0]) or "")
+        source = expr.source
+        suffix = next((s for s, t in CHOICE_SUFFIXES.items() if t == wanted), None)
+        v = self.var()
+        test = self.type_test(d.kind(v), wanted)
+        if isinstance(source, ast.Member) and suffix is not None:
+            base = (
+                scope.focus
+                if source.source is None
+                else self.coll(self.compile(source.source, scope))
+            )
+            plain = d.filter(self.nav(base, source.name, choice=False), v, test)
+            choice = self.nav(base, source.name + suffix, choice=False)
+            return Sql(d.concat(plain, choice), "coll", wanted)
+        coll = self.coll(self.compile(source, scope)) if source is not None else scope.focus
+        return Sql(d.filter(coll, v, test), "coll", wanted)
+
+    def type_test(self, kind: str, wanted: str) -> str:
+        d = self.d
+        if wanted == "boolean":
+            return d.is_bool(kind)
+        if wanted in INTEGER_TYPES:
+            return d.is_integer(kind)
+        if wanted == "decimal":
+            return d.is_decimal(kind)
+        if wanted in STRING_TYPES:
+            return d.is_string(kind)
+        if wanted in COMPLEX:
+            return d.is_object(kind)
+        return "FALSE"

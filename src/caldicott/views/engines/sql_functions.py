@@ -1,0 +1,152 @@
+"""FHIRPath functions compiled to SQL (the views subset, including the boundaries)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from caldicott.errors import Unsupported
+from caldicott.views.fhirpath import ast
+from caldicott.views.fhirpath.parser import type_argument
+from caldicott.views.fhirpath.types import normalise_type
+
+DATE_ONLY = r"\d{4}(-\d{2}(-\d{2})?)?"
+DATETIME_LIKE = r"\d{4}.*T.*"
+
+if TYPE_CHECKING:
+    from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
+
+
+def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
+    from caldicott.views.engines.sql_expr import REFERENCE, Scope, Sql
+
+    d = c.d
+    name = expr.name
+    if name == "ofType":
+        return c.of_type(expr, scope)
+    if name == "not":
+        inner = (
+            c.compile(expr.source, scope) if expr.source is not None else Sql(scope.focus, "coll")
+        )
+        return Sql(f"(NOT ({c.boolean(inner, 'not()')}))", "bool", "boolean")
+    source = scope.focus if expr.source is None else c.coll(c.compile(expr.source, scope))
+    if name in ("where", "exists") and expr.args:
+        v = c.var()
+        item_scope = Scope(d.list_of(v), scope.row_index, scope.resource, v)
+        crit = c.boolean(c.compile(expr.args[0], item_scope), f"{name}()")
+        kept = d.filter(source, v, f"coalesce({crit}, FALSE)")
+        if name == "where":
+            return Sql(kept, "coll")
+        return Sql(f"({d.length(kept)} > 0)", "bool", "boolean")
+    if name == "exists":
+        return Sql(f"({d.length(source)} > 0)", "bool", "boolean")
+    if name == "empty":
+        return Sql(f"({d.length(source)} = 0)", "bool", "boolean")
+    if name == "first":
+        return Sql(d.first(source), "coll", _type_of(c, expr.source, scope))
+    if name == "last":
+        return Sql(d.last(source), "coll", _type_of(c, expr.source, scope))
+    if name == "count":
+        return Sql(d.list_of(d.to_json_integer(d.length(source))), "coll", "integer")
+    if name == "join":
+        sep = d.quote("")
+        if expr.args:
+            arg = expr.args[0]
+            if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
+                raise Unsupported(f"join() needs a literal separator on the {d.name} engine")
+            sep = d.param(arg.value)
+        v, w = c.var(), c.var()
+        joined = d.join_strings(d.transform(v, w, d.string(w)), sep)
+        body = (
+            f"CASE WHEN {d.length(v)} = 0 THEN {d.empty()} ELSE {d.list_of(d.to_json(joined))} END"
+        )
+        return Sql(d.let(source, v, body), "coll", "string")
+    if name == "extension":
+        url = c.coll(c.compile(expr.args[0], scope))
+        v, u = c.var(), c.var()
+        test = f"{d.string(d.child(v, 'url'))} = {d.string(d.at(u, '1'))}"
+        exts = c.nav(source, "extension", choice=False)
+        return Sql(d.let(url, u, d.filter(exts, v, test)), "coll")
+    if name == "getResourceKey":
+        return Sql(c.nav(source, "id", choice=False), "coll", "string")
+    if name == "getReferenceKey":
+        v = c.var()
+        refs = c.nav(source, "reference", choice=False)
+        wanted = normalise_type(type_argument(expr.args[0]) or "") if expr.args else None
+        pattern = REFERENCE
+        if wanted is not None:
+            pattern = REFERENCE.replace("([A-Z][A-Za-z]+)", f"({_type_name(wanted)})")
+        kept = d.filter(refs, v, d.regex_match(d.string(v), pattern))
+        return Sql(
+            d.transform(kept, v, d.to_json(d.regex_group(d.string(v), pattern, 2))),
+            "coll",
+            "string",
+        )
+    if name in ("lowBoundary", "highBoundary"):
+        hint = _type_of(c, expr.source, scope)
+        return Sql(boundary(c, source, name == "highBoundary", hint), "coll")
+    raise Unsupported(f"{name}() is not supported by the {d.name} engine")
+
+
+def _type_name(name: str) -> str:
+    if not name.isalpha():
+        raise Unsupported(f"type {name!r} cannot be compiled to SQL")
+    return name
+
+
+def _type_of(c: ExprCompiler, source: ast.Expr | None, scope: Scope) -> str | None:
+    if isinstance(source, ast.Call) and source.name == "ofType" and source.args:
+        return normalise_type(type_argument(source.args[0]) or "")
+    if isinstance(source, ast.Call) and source.name in ("first", "last"):
+        return _type_of(c, source.source, scope)
+    return None
+
+
+def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
+    from caldicott.views.engines.sql_expr import DATETIME_PARTS, TIME_PARTS
+
+    d = c.d
+    v = c.var()
+    s = d.string(v)
+    # decimal: half a unit of the last written digit either way
+    text = d.text(v)
+    places = (
+        f"(CASE WHEN {d.instr(text, '.')} > 0 THEN "
+        f"{d.str_len(text)} - {d.instr(text, '.')} ELSE 0 END)"
+    )
+    step = f"(5 * {d.power10(f'-({places} + 1)')})"
+    number = d.round(f"({d.number(v)} {'+' if high else '-'} {step})", f"{places} + 1")
+
+    def g(pattern: str, n: int) -> str:
+        return f"nullif({d.regex_group(s, pattern, n)}, '')"
+
+    year, month, day = g(DATETIME_PARTS, 1), g(DATETIME_PARTS, 2), g(DATETIME_PARTS, 3)
+    month_b = f"coalesce({month}, '{'12' if high else '01'}')"
+    day_b = f"coalesce({day}, {d.last_day(year, month_b) if high else chr(39) + '01' + chr(39)})"
+    date = f"({year} || '-' || {month_b} || '-' || {day_b})"
+    hh = f"coalesce({g(DATETIME_PARTS, 4)}, '{'23' if high else '00'}')"
+    mi = f"coalesce({g(DATETIME_PARTS, 5)}, '{'59' if high else '00'}')"
+    ss = f"coalesce({g(DATETIME_PARTS, 6)}, '{'59' if high else '00'}')"
+    frac = d.rpad(f"coalesce(substr({g(DATETIME_PARTS, 7)}, 1, 3), '')", 3, "9" if high else "0")
+    zone = f"coalesce({g(DATETIME_PARTS, 8)}, '{'-12:00' if high else '+14:00'}')"
+    datetime = f"({date} || 'T' || {hh} || ':' || {mi} || ':' || {ss} || '.' || {frac} || {zone})"
+    th = f"{g(TIME_PARTS, 1)}"
+    tm = f"coalesce({g(TIME_PARTS, 2)}, '{'59' if high else '00'}')"
+    ts = f"coalesce({g(TIME_PARTS, 3)}, '{'59' if high else '00'}')"
+    tf = d.rpad(f"coalesce(substr({g(TIME_PARTS, 4)}, 1, 3), '')", 3, "9" if high else "0")
+    time = f"({th} || ':' || {tm} || ':' || {ts} || '.' || {tf})"
+    if hint in ("dateTime", "instant"):
+        kind_case = f"WHEN {d.regex_match(s, DATETIME_PARTS[1:-1])} THEN {d.to_json(datetime)} "
+    elif hint == "time":
+        kind_case = f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
+    else:
+        kind_case = (
+            f"WHEN {d.regex_match(s, DATE_ONLY)} THEN {d.to_json(date)} "
+            f"WHEN {d.regex_match(s, DATETIME_LIKE)} THEN {d.to_json(datetime)} "
+            f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
+        )
+    item = (
+        f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.decimal_boundary_guard(d.to_json(number))} "
+        f"WHEN {d.is_string(d.kind(v))} THEN (CASE {kind_case} ELSE NULL END) ELSE NULL END"
+    )
+    w = c.var()
+    return d.filter(d.transform(source, v, item), w, f"{w} IS NOT NULL")

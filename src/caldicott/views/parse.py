@@ -1,0 +1,263 @@
+"""ViewDefinition JSON -> the frozen model, with errors that name the JSON path at fault."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path as FilePath
+from typing import Any, cast
+
+import orjson
+
+from caldicott.errors import InvalidArgument, ValidationFailed
+from caldicott.views.fhirpath import CheckError, FhirPathSyntaxError, check
+from caldicott.views.fhirpath import parse as parse_fhirpath
+from caldicott.views.model import Column, Constant, ConstantValue, Path, Select, ViewDefinition
+
+COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+
+#: value[x] types a constant may have, with the Python type of its JSON value.
+CONSTANT_TYPES: dict[str, tuple[type, ...]] = {
+    "base64Binary": (str,),
+    "boolean": (bool,),
+    "canonical": (str,),
+    "code": (str,),
+    "date": (str,),
+    "dateTime": (str,),
+    "decimal": (int, float, Decimal),
+    "id": (str,),
+    "instant": (str,),
+    "integer": (int,),
+    "integer64": (int, str),
+    "oid": (str,),
+    "positiveInt": (int,),
+    "string": (str,),
+    "time": (str,),
+    "unsignedInt": (int,),
+    "uri": (str,),
+    "url": (str,),
+    "uuid": (str,),
+}
+_SELECT_KEYS = {"column", "select", "unionAll", "forEach", "forEachOrNull", "repeat"}
+
+
+def _fail(where: str, problem: str) -> ValidationFailed:
+    return ValidationFailed(f"{where}: {problem}", path=where)
+
+
+def load_view(path: FilePath) -> ViewDefinition:
+    """Read and validate a ViewDefinition JSON file."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise InvalidArgument(f"{path}: no such file") from None
+    except orjson.JSONDecodeError as exc:
+        raise ValidationFailed(f"{path}: not valid JSON ({exc})") from None
+    return parse_view(data)
+
+
+def parse_view(data: Any) -> ViewDefinition:
+    """Validate a ViewDefinition (already decoded JSON) and build the frozen model."""
+    if not isinstance(data, Mapping):
+        raise _fail("$", "a ViewDefinition must be a JSON object")
+    if data.get("resourceType", "ViewDefinition") != "ViewDefinition":
+        raise _fail("resourceType", "must be 'ViewDefinition'")
+    resource = data.get("resource")
+    if not isinstance(resource, str) or not RESOURCE_TYPE.fullmatch(resource):
+        raise _fail("resource", "required: a FHIR resource type name such as 'Patient'")
+    constants = _constants(data.get("constant", []))
+    names = {c.name for c in constants}
+    where_raw = data.get("where", [])
+    if not isinstance(where_raw, list):
+        raise _fail("where", "must be a list")
+    where = []
+    for i, item in enumerate(where_raw):
+        if not isinstance(item, Mapping):
+            raise _fail(f"where[{i}]", "must be an object with a path")
+        where.append(_path(item.get("path"), f"where[{i}].path", names))
+    selects = data.get("select")
+    if not isinstance(selects, list) or not selects:
+        raise _fail("select", "required: a non-empty list of selections")
+    root = Select(selects=tuple(_select(s, f"select[{i}]", names) for i, s in enumerate(selects)))
+    _validate_columns(root, "select", set())
+    return ViewDefinition(
+        resource=resource,
+        select=root,
+        name=_opt_str(data, "name"),
+        title=_opt_str(data, "title"),
+        status=_opt_str(data, "status"),
+        description=_opt_str(data, "description"),
+        constants=constants,
+        where=tuple(where),
+        source=dict(data),
+    )
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _fail(key, "must be a string")
+    return value
+
+
+def _constants(raw: Any) -> tuple[Constant, ...]:
+    if not isinstance(raw, list):
+        raise _fail("constant", "must be a list")
+    out: list[Constant] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"constant[{i}]"
+        if not isinstance(item, Mapping):
+            raise _fail(where, "must be an object")
+        name = item.get("name")
+        if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
+            raise _fail(f"{where}.name", "required: letters, digits and underscores")
+        if name in seen:
+            raise _fail(f"{where}.name", f"constant {name!r} defined twice")
+        seen.add(name)
+        values = [k for k in item if k.startswith("value")]
+        if len(values) != 1:
+            raise _fail(where, "needs exactly one value[x] such as valueString or valueInteger")
+        key = values[0]
+        kind = key[5].lower() + key[6:] if len(key) > 5 else ""
+        if kind not in CONSTANT_TYPES:
+            raise _fail(f"{where}.{key}", "unsupported constant type")
+        value: Any = item[key]
+        allowed = CONSTANT_TYPES[kind]
+        if isinstance(value, bool) and bool not in allowed:
+            raise _fail(f"{where}.{key}", f"must be a {kind}")
+        if not isinstance(value, allowed):
+            raise _fail(f"{where}.{key}", f"must be a {kind}")
+        typed: ConstantValue
+        if kind == "decimal":
+            typed = Decimal(str(value))
+        elif kind == "integer64":
+            typed = int(str(value))
+        else:
+            typed = cast(ConstantValue, value)
+        out.append(Constant(name, kind, typed))
+    return tuple(out)
+
+
+def _path(text: Any, where: str, constants: set[str]) -> Path:
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(where, "must be a FHIRPath expression (a non-empty string)")
+    try:
+        expr = parse_fhirpath(text)
+        check(expr, constants)
+    except (FhirPathSyntaxError, CheckError) as exc:
+        raise _fail(where, str(exc)) from None
+    return Path(text, expr, where)
+
+
+def _select(raw: Any, where: str, constants: set[str]) -> Select:
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "must be an object")
+    unknown = sorted(set(raw) - _SELECT_KEYS - {"description", "id", "extension"})
+    if unknown:
+        raise _fail(f"{where}.{unknown[0]}", "unknown key in a selection")
+    iterators = [k for k in ("forEach", "forEachOrNull", "repeat") if k in raw]
+    if len(iterators) > 1:
+        raise _fail(where, f"only one of forEach, forEachOrNull and repeat, got {iterators}")
+    for_each = None
+    or_null = False
+    repeat: tuple[Path, ...] = ()
+    if "forEach" in raw:
+        for_each = _path(raw["forEach"], f"{where}.forEach", constants)
+    elif "forEachOrNull" in raw:
+        for_each = _path(raw["forEachOrNull"], f"{where}.forEachOrNull", constants)
+        or_null = True
+    elif "repeat" in raw:
+        paths = raw["repeat"]
+        if not isinstance(paths, list) or not paths:
+            raise _fail(f"{where}.repeat", "must be a non-empty list of FHIRPath expressions")
+        repeat = tuple(_path(p, f"{where}.repeat[{i}]", constants) for i, p in enumerate(paths))
+    columns = tuple(
+        _column(c, f"{where}.column[{i}]", constants)
+        for i, c in enumerate(_list(raw, "column", where))
+    )
+    selects = tuple(
+        _select(s, f"{where}.select[{i}]", constants)
+        for i, s in enumerate(_list(raw, "select", where))
+    )
+    unions = tuple(
+        _select(s, f"{where}.unionAll[{i}]", constants)
+        for i, s in enumerate(_list(raw, "unionAll", where))
+    )
+    if not (columns or selects or unions):
+        raise _fail(where, "a selection needs column, select or unionAll")
+    return Select(columns, selects, unions, for_each, or_null, repeat)
+
+
+def _list(raw: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = raw.get(key, [])
+    if isinstance(value, Mapping) and key != "column":
+        return [value]
+    if not isinstance(value, list):
+        raise _fail(f"{where}.{key}", "must be a list")
+    return value
+
+
+def _column(raw: Any, where: str, constants: set[str]) -> Column:
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "must be an object with name and path")
+    name = raw.get("name")
+    if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
+        raise _fail(f"{where}.name", "required: a letter then letters, digits or underscores")
+    path = _path(raw.get("path"), f"{where}.path", constants)
+    col_type = raw.get("type")
+    if col_type is not None and (not isinstance(col_type, str) or not col_type.isalnum()):
+        raise _fail(f"{where}.type", "must be a FHIR type name")
+    collection = raw.get("collection", False)
+    if not isinstance(collection, bool):
+        raise _fail(f"{where}.collection", "must be true or false")
+    tags = []
+    for j, tag in enumerate(raw.get("tag", []) or []):
+        if not isinstance(tag, Mapping) or not isinstance(tag.get("name"), str):
+            raise _fail(f"{where}.tag[{j}]", "must have a name and a value")
+        tags.append((tag["name"], str(tag.get("value", ""))))
+    description = raw.get("description")
+    return Column(
+        name,
+        path,
+        col_type,
+        collection,
+        description if isinstance(description, str) else None,
+        tuple(tags),
+    )
+
+
+def _validate_columns(select: Select, where: str, seen: set[str]) -> set[str]:
+    """Unique column names across the view; unionAll branches with identical columns."""
+    for col in select.columns:
+        if col.name in seen:
+            raise _fail(where, f"column {col.name!r} is defined more than once")
+        seen.add(col.name)
+    for i, sub in enumerate(select.selects):
+        _validate_columns(sub, f"{where}.select[{i}]", seen)
+    if select.union_all:
+        first = select.union_all[0].column_names()
+        for i, branch in enumerate(select.union_all):
+            if branch.column_names() != first:
+                raise _fail(
+                    f"{where}.unionAll[{i}]",
+                    f"unionAll branches must have the same columns in the same order: "
+                    f"{list(first)} vs {list(branch.column_names())}",
+                )
+            for mine, theirs in zip(
+                branch.all_columns(), select.union_all[0].all_columns(), strict=True
+            ):
+                if mine.type and theirs.type and mine.type != theirs.type:
+                    raise _fail(
+                        f"{where}.unionAll[{i}]",
+                        f"column {mine.name!r} is {mine.type} here but {theirs.type} in the "
+                        "first branch; unionAll branches must agree on types",
+                    )
+            _validate_columns(branch, f"{where}.unionAll[{i}]", set(seen))
+        for name in first:
+            if name in seen:
+                raise _fail(where, f"column {name!r} is defined more than once")
+            seen.add(name)
+    return seen

@@ -1,0 +1,137 @@
+"""Run the official SQL on FHIR v2 test suite on an engine and write the official report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from caldicott.errors import CaldicottError, InvalidArgument
+from caldicott.views.engines.base import Engine, ResourceList
+from caldicott.views.parse import parse_view
+
+
+@dataclass(frozen=True)
+class SuiteCase:
+    file: str
+    title: str
+    tags: tuple[str, ...]
+    view: Any
+    resources: tuple[Any, ...]
+    expect: list[dict[str, Any]] | None
+    expect_error: bool
+    expect_columns: tuple[str, ...] | None
+    expect_count: int | None
+
+
+@dataclass
+class CaseResult:
+    case: SuiteCase
+    passed: bool
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def load_suite(folder: Path) -> list[SuiteCase]:
+    """Every test case of every ``*.json`` test file in the folder (schemas excluded)."""
+    if not folder.is_dir():
+        raise InvalidArgument(f"{folder}: not a folder holding SQL on FHIR test files")
+    cases: list[SuiteCase] = []
+    files = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".schema.json"))
+    for path in files:
+        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        if not isinstance(doc, dict) or "tests" not in doc:
+            continue
+        resources = tuple(doc.get("resources", []))
+        for test in doc["tests"]:
+            cases.append(
+                SuiteCase(
+                    file=path.name,
+                    title=test["title"],
+                    tags=tuple(test.get("tags", [])),
+                    view=test["view"],
+                    resources=resources,
+                    expect=test.get("expect"),
+                    expect_error=bool(test.get("expectError", False)),
+                    expect_columns=tuple(test["expectColumns"])
+                    if "expectColumns" in test
+                    else None,
+                    expect_count=test.get("expectCount"),
+                )
+            )
+    if not cases:
+        raise InvalidArgument(f"{folder}: no SQL on FHIR test files found")
+    return cases
+
+
+def normalise(value: Any) -> Any:
+    """A comparable form of a cell: numbers to rounded floats, lists element-wise."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        number = round(float(value), 9)
+        return int(number) if number.is_integer() else number
+    if isinstance(value, list | tuple):
+        return [normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items()}
+    return str(value)
+
+
+def _canonical(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(normalise(r), sort_keys=True) for r in rows)
+
+
+def run_case(engine: Engine, case: SuiteCase) -> CaseResult:
+    try:
+        view = parse_view(case.view)
+        result = engine.run(view, ResourceList(case.resources))
+    except CaldicottError as exc:
+        if case.expect_error:
+            return CaseResult(case, True)
+        return CaseResult(case, False, f"{type(exc).__name__}: {exc.message}")
+    if case.expect_error:
+        return CaseResult(case, False, "an error was expected but the view ran")
+    if case.expect_columns is not None and tuple(result.columns) != case.expect_columns:
+        return CaseResult(
+            case, False, f"columns {list(result.columns)} != expected {list(case.expect_columns)}"
+        )
+    rows = result.dicts()
+    if case.expect_count is not None and len(rows) != case.expect_count:
+        return CaseResult(case, False, f"{len(rows)} rows, expected {case.expect_count}")
+    if case.expect is not None:
+        got, want = _canonical(rows), _canonical(case.expect)
+        if got != want:
+            return CaseResult(case, False, "rows differ", {"expected": want, "actual": got})
+    return CaseResult(case, True)
+
+
+def run_suite(engine: Engine, cases: list[SuiteCase]) -> Iterator[CaseResult]:
+    for case in cases:
+        yield run_case(engine, case)
+
+
+def report(results: list[CaseResult]) -> dict[str, Any]:
+    """The report in the shape of the official test-report.schema.json."""
+    doc: dict[str, Any] = {}
+    for res in results:
+        entry: dict[str, Any] = {"name": res.case.title, "result": {"passed": res.passed}}
+        if res.error:
+            entry["result"]["error"] = res.error
+        if res.details:
+            entry["result"]["details"] = res.details
+        doc.setdefault(res.case.file, {"tests": []})["tests"].append(entry)
+    return doc
+
+
+def summary(results: list[CaseResult]) -> dict[str, Any]:
+    failed = [f"{r.case.file}: {r.case.title}" for r in results if not r.passed]
+    return {
+        "total": len(results),
+        "passed": len(results) - len(failed),
+        "failed": len(failed),
+        "failures": failed,
+    }

@@ -1,0 +1,105 @@
+"""Built-in views and the `caldicott view` commands over a small warehouse."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from tests.unit.views.ukdata import make_warehouse
+
+from caldicott.views import library
+from caldicott.views.engines import get_engine
+from caldicott.views.engines.base import Warehouse
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return make_warehouse(tmp_path / "home" / "warehouse.duckdb")
+
+
+def test_every_builtin_view_parses_and_is_documented() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "views.md").read_text()
+    for name in library.names():
+        view = library.load(name)
+        assert view.name == name
+        assert f"`{name}`" in docs, f"{name} missing from docs/views.md"
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_patient_demographics(warehouse: Path, engine: str) -> None:
+    result = get_engine(engine).run(library.load("patient_demographics"), Warehouse(warehouse))
+    rows = {r["patient_id"]: r for r in result.dicts()}
+    assert rows["p1"]["nhs_number"] == "9434765919"
+    assert rows["p1"]["ethnic_category"] == "A"
+    assert rows["p1"]["postcode"] == "LS1 4AP"
+    assert rows["p1"]["gp_practice_ods"] == "B86001"
+    assert rows["p1"]["deceased"] is None
+    assert rows["p2"]["deceased"] is True
+    assert rows["p2"]["postcode"] is None
+    assert rows["p2"]["deceased_date"] == "2020-01-01"
+
+
+@pytest.mark.parametrize("name", library.names())
+def test_builtin_views_agree_across_engines(warehouse: Path, name: str) -> None:
+    view = library.load(name)
+    memory = get_engine("memory").run(view, Warehouse(warehouse))
+    duck = get_engine("duckdb").run(view, Warehouse(warehouse))
+    key = lambda r: json.dumps(r, sort_keys=True, default=float)  # noqa: E731
+    assert sorted(map(key, duck.dicts())) == sorted(map(key, memory.dicts()))
+
+
+def test_view_run_writes_a_file_and_reports_counts(cli, warehouse: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "obs.csv"
+    res = cli("view", "run", "observations", "--out", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = res.json()
+    assert doc["rows"] == 2 and doc["engine"] == "duckdb"
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["code"] for r in rows} == {"8480-6", "271649006"}
+    assert "9434765919" not in res.stdout
+
+
+def test_view_run_parquet_and_ndjson(cli, warehouse: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    res = cli(
+        "view",
+        "run",
+        "conditions",
+        "--format",
+        "parquet",
+        "--engine",
+        "memory",
+        "--out",
+        str(tmp_path / "c.parquet"),
+    )
+    assert res.exit_code == 0, res.stderr
+    assert pq.read_table(tmp_path / "c.parquet").to_pylist()[0]["snomed_code"] == "44054006"
+    res = cli("view", "run", "patient_demographics", "--format", "ndjson", "--json")
+    assert res.exit_code == 0, res.stderr
+    lines = Path(res.json()["out"]).read_text().splitlines()
+    assert len(lines) == 2
+
+
+def test_view_run_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {"resource": "Patient", "select": [{"column": [{"name": "x", "path": "name.nope()"}]}]}
+        )
+    )
+    res = cli("view", "run", str(bad))
+    assert res.exit_code == 9
+    assert "select[0].column[0].path: unknown function nope()" in res.stderr
+    res = cli("view", "run", "no_such_view")
+    assert res.exit_code == 4
+
+
+def test_view_list_and_show(cli) -> None:  # type: ignore[no-untyped-def]
+    res = cli("view", "list", "--json")
+    assert {v["name"] for v in res.json()} == set(library.names())
+    res = cli("view", "show", "conditions")
+    assert res.json()["resource"] == "Condition"
