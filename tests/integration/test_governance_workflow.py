@@ -318,3 +318,17 @@ def test_bootstrap_needs_an_administrator_first(control: ControlPlane) -> None:
         people.add_organisation(s, "RX1", "Trust", "nhs", actor=None)
         with pytest.raises(PermissionDenied, match="first person must be an administrator"):
             people.add_person(s, "c@rx1.example", "C", "RX1", ["custodian"], actor=None)
+
+
+def test_the_lay_view_is_public_from_panel_review(plane: ControlPlane) -> None:
+    with plane.session() as s:
+        row = workflow.create(s, application(), RESEARCHER, NOW)
+        with pytest.raises(PermissionDenied, match="public from panel review"):
+            panel.lay_view(s, row)
+        assert panel.lay_view(s, row, public=False)["state"] == "draft"
+        ref = records.reference_of(s, row)
+        workflow.submit(s, ref, RESEARCHER, NOW)
+        lay = panel.lay_view(s, records.version(s, ref))
+        assert lay["how_identifiable"].startswith("Records about people where each person")
+        assert lay["data_requested"][0]["item"] == "patients.patient_id"
+        assert "document" not in lay and "r.patel@york.example" not in str(lay)

@@ -176,7 +176,8 @@ def show(
     """Show an agreement: in full to staff, or in plain language to anyone with --lay."""
     with runtime(ctx).control.session() as s:
         if lay:
-            doc = panel.lay_view(s, records.version(s, reference, version))
+            staff = actor is not None and bool(require(profile(s, actor).roles, "agreement.read"))
+            doc = panel.lay_view(s, records.version(s, reference, version), public=not staff)
         else:
             if actor is None:
                 raise InvalidArgument("show: give --as EMAIL, or --lay for the public view")

@@ -26,6 +26,7 @@ from caldicott.governance import viewspec
 from caldicott.governance.jsonschema_subset import Validator
 
 SCHEMA_ID = "caldicott/application/v1"
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_LISTED_ERRORS = 5
 
 
@@ -124,7 +125,7 @@ def read_document(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidArgument(f"{path}: cannot be read ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader, in C when available
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

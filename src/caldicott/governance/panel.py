@@ -155,8 +155,21 @@ def conditions(session: Session, row: AgreementVersion) -> list[str]:
     return list(found)
 
 
-def lay_view(session: Session, row: AgreementVersion) -> dict[str, Any]:
-    """The application in plain language, for the panel and the public."""
+#: States in which an application is still the applicant's own, not yet public.
+PRIVATE_STATES = frozenset({"draft", "submitted", "checked"})
+
+
+def lay_view(session: Session, row: AgreementVersion, *, public: bool = True) -> dict[str, Any]:
+    """The application in plain language, for the panel and the public.
+
+    The public sees an application once it reaches panel review (or is refused); staff
+    (``public=False``) see drafts too.
+    """
+    if public and row.state in PRIVATE_STATES:
+        raise PermissionDenied(
+            f"lay view: version {row.version} is {row.state}; applications are public from "
+            "panel review onwards (give --as EMAIL if you are staff)"
+        )
     app = records.application_of(row)
     purpose = vocabulary().get(app.purpose)
     return {
