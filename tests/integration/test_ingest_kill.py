@@ -10,6 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import orjson
+import pytest
 from tests import fhirdata as fd
 
 from caldicott.store.warehouse import DuckDBWarehouse
@@ -46,6 +47,7 @@ def _count(home: Path) -> int:
         return w.count("Patient")
 
 
+@pytest.mark.slow
 def test_kill_mid_load_then_resume(tmp_path: Path) -> None:
     home = tmp_path / "home"
     data = fd.write_ndjson(
