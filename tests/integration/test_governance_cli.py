@@ -2,10 +2,13 @@
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from sqlalchemy import select
 from tests.governance_setup import (
     ADMIN,
     ANALYST,
@@ -19,6 +22,9 @@ from tests.governance_setup import (
     RESEARCHER,
     SUPPLIER,
 )
+
+from caldicott.store.control import ControlPlane
+from caldicott.transparency.tables import LogEntry
 
 
 @pytest.fixture
@@ -124,6 +130,26 @@ def test_three_applications_through_the_cli(run: Any, tmp_path: Path) -> None:
     as_json = run("register", "export", "--format", "json")
     assert [a["agreement"] for a in as_json["agreements"]] == ["DUA-0001", "DUA-0002"]
     assert as_json["agreements"][0]["releases"] == []
+
+    # every transition of every agreement is an entry in the transparency log, in order
+    transitions = [
+        (t["from"], t["to"])
+        for ref in ("DUA-0001", "DUA-0002", "DUA-0003")
+        for t in run("agreement", "show", ref, "--as", CUSTODIAN)["transitions"]
+    ]
+    plane = ControlPlane(os.environ["CALDICOTT_DATABASE_URL"])
+    with plane.session() as s:
+        entries = [
+            orjson.loads(e) for e in s.scalars(select(LogEntry.entry).order_by(LogEntry.idx))
+        ]
+    plane.dispose()
+    logged = [
+        (e["payload"]["from"], e["payload"]["to"])
+        for e in entries
+        if e["kind"] == "agreement.transition"
+    ]
+    assert sorted(logged) == sorted(transitions) and len(logged) >= 12
+    assert run("log", "verify")["size"] == len(entries)
 
 
 @pytest.mark.slow

@@ -20,6 +20,8 @@ from caldicott.errors import InvalidArgument, NotFound
 from caldicott.governance.application import Application, parse
 from caldicott.governance.people import Profile
 from caldicott.governance.tables import Agreement, AgreementVersion, Transition
+from caldicott.transparency.log import append_many
+from caldicott.transparency.wiring import agreement_transition_event
 
 SYSTEM = "system"
 _REFERENCE = re.compile(r"^(?:DUA-)?0*(\d+)$", re.IGNORECASE)
@@ -144,6 +146,8 @@ def record_transition(
         )
     )
     session.flush()
+    # Every transition is a transparency-log entry, in the same transaction (B3).
+    append_many(session, [agreement_transition_event(record)])
     return record
 
 

@@ -80,14 +80,22 @@ def log_consent_changes(session: Session, hasher: PatientHasher, batch: int = 10
 class TransitionLike(Protocol):
     """What governance's ``TransitionRecord`` carries (read by attribute; no import)."""
 
-    agreement: str
-    version: int
-    from_state: str
-    to_state: str
-    actor: str
-    actor_role: str
-    at: datetime
-    reason: str
+    @property
+    def agreement(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def from_state(self) -> str: ...
+    @property
+    def to_state(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def actor_role(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def reason(self) -> str: ...
 
 
 def agreement_transition_event(record: TransitionLike) -> Event:
