@@ -69,6 +69,9 @@ class DuckDBWarehouse:
             self.conn = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         except (duckdb.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the warehouse at {path}: {exc}") from None
+        # DuckDB draws a progress bar on standard output for long statements, which
+        # would corrupt a command's --json document
+        self.conn.execute("SET enable_progress_bar = false")
         if not read_only:
             self._ensure_history()
 
