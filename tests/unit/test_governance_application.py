@@ -52,7 +52,7 @@ def test_cross_references_are_checked_with_paths() -> None:
     assert "data.columns[0].view: no view named 'nowhere' in data.views" in errors
     assert "data.columns[1].column: view 'patients' has no column 'shoe_size'" in errors
     assert any(
-        e.startswith("data.views[1].inline.select[0].column[0].name: must match") for e in errors
+        e.startswith("data.views[1].inline.select[0].column[0].name: required") for e in errors
     )
     assert any(e.startswith("purpose: unknown purpose 'astrology'") for e in errors)
 
@@ -89,7 +89,11 @@ def test_library_views_parse_and_codes_are_collected() -> None:
     doc = document()
     doc["data"]["views"].append({"name": "demographics", "library": "patient_demographics"})
     doc["data"]["columns"].append(
-        {"view": "demographics", "column": "ethnicity", "justification": "Kidney risk differs."}
+        {
+            "view": "demographics",
+            "column": "ethnic_category",
+            "justification": "Kidney risk differs.",
+        }
     )
     app = parse(doc)
     assert app.views[-1].library == "patient_demographics" and app.views[-1].inline is None
@@ -116,3 +120,15 @@ def test_schema_sensitive_categories_match_the_code_file() -> None:
         "category"
     ]["enum"]
     assert tuple(enum) == sensitive_codes().names
+
+
+def test_library_views_are_resolved_by_name() -> None:
+    doc = document()
+    doc["data"]["views"].append({"name": "demo", "library": "no_such_view"})
+    doc["data"]["views"].append({"name": "demo2", "library": "patient_demographics"})
+    doc["data"]["columns"].append({"view": "demo2", "column": "shoe_size", "justification": "x"})
+    errors = shape_errors(doc)
+    assert any(
+        e.startswith("data.views[3].library: no built-in view named 'no_such_view'") for e in errors
+    )
+    assert "data.columns[7].column: view 'demo2' has no column 'shoe_size'" in errors

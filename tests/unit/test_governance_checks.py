@@ -125,7 +125,7 @@ def test_identifier_names_are_caught_on_library_views_too() -> None:
     def library(d: dict[str, Any]) -> None:
         d["data"]["views"].append({"name": "demo", "library": "patient_demographics"})
         d["data"]["columns"].append(
-            {"view": "demo", "column": "date_of_birth", "justification": "Exact age is needed."}
+            {"view": "demo", "column": "birth_date", "justification": "Exact age is needed."}
         )
 
     found = [f for f in findings(modified(library)) if f.code == "direct-identifier"]

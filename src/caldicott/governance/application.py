@@ -24,6 +24,8 @@ from caldicott.consent.purposes import vocabulary
 from caldicott.errors import InvalidArgument, NotFound, ValidationFailed
 from caldicott.governance import viewspec
 from caldicott.governance.jsonschema_subset import Validator
+from caldicott.views import library
+from caldicott.views.parse import parse_view
 
 SCHEMA_ID = "caldicott/application/v1"
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -63,7 +65,7 @@ class ColumnRequest:
     view: str
     column: str
     justification: str
-    #: The FHIRPath the column reads, when the view is given inline.
+    #: The FHIRPath the column reads (inline and built-in views alike).
     path: str | None = None
 
 
@@ -154,10 +156,19 @@ def shape_errors(document: dict[str, Any]) -> list[str]:
             errors.append(f"{where}.name: view name {view['name']!r} is used twice")
         names.add(view["name"])
         if "inline" in view:
-            found = viewspec.structural_errors(view["inline"], f"{where}.inline")
-            errors.extend(found)
-            if not found:
-                inline_columns[view["name"]] = {c.name for c in viewspec.columns(view["inline"])}
+            try:
+                parsed = parse_view(view["inline"])
+            except ValidationFailed as exc:
+                errors.append(f"{where}.inline.{exc.message}")
+            else:
+                inline_columns[view["name"]] = set(parsed.column_names)
+        elif view["library"] not in library.names():
+            known = ", ".join(library.names())
+            errors.append(
+                f"{where}.library: no built-in view named {view['library']!r}; known: {known}"
+            )
+        else:
+            inline_columns[view["name"]] = set(library.load(view["library"]).column_names)
     for i, column in enumerate(data["columns"]):
         where = f"data.columns[{i}]"
         if column["view"] not in names:
@@ -197,13 +208,14 @@ def _build(doc: dict[str, Any]) -> Application:
     views = []
     for view in data["views"]:
         inline = view.get("inline")
+        body = inline if inline is not None else library.source(view["library"])
         views.append(
             ViewSpec(
                 name=view["name"],
                 library=view.get("library"),
                 inline=inline,
-                columns=tuple(viewspec.columns(inline)) if inline else (),
-                codes=frozenset(viewspec.mentioned_codes(inline)) if inline else frozenset(),
+                columns=tuple(viewspec.columns(body)),
+                codes=frozenset(viewspec.mentioned_codes(body)),
             )
         )
     paths = {(v.name, c.name): c.path for v in views for c in v.columns}
