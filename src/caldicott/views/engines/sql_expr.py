@@ -273,13 +273,18 @@ class ExprCompiler:
         v = self.var()
         test = self.type_test(d.kind(v), wanted)
         if isinstance(source, ast.Member) and suffix is not None:
-            base = (
-                scope.focus
-                if source.source is None
-                else self.coll(self.compile(source.source, scope))
-            )
-            plain = d.filter(self.nav(base, source.name, choice=False), v, test)
-            choice = self.nav(base, source.name + suffix, choice=False)
+            if source.source is None and scope.item is not None:
+                plain_items = self.child(scope.item, source.name, choice=False)
+                choice = self.child(scope.item, source.name + suffix, choice=False)
+            else:
+                base = (
+                    scope.focus
+                    if source.source is None
+                    else self.coll(self.compile(source.source, scope))
+                )
+                plain_items = self.nav(base, source.name, choice=False)
+                choice = self.nav(base, source.name + suffix, choice=False)
+            plain = d.filter(plain_items, v, test)
             return Sql(d.concat(plain, choice), "coll", wanted)
         coll = self.coll(self.compile(source, scope)) if source is not None else scope.focus
         return Sql(d.filter(coll, v, test), "coll", wanted)
