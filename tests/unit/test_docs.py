@@ -36,3 +36,23 @@ def test_every_setting_is_documented() -> None:
     for name, spec in setting_specs().items():
         assert f"`{spec.env}`" in text, f"docs/settings.md does not document {spec.env}"
         assert f"`{name}`" in text, f"docs/settings.md does not give the TOML key {name}"
+
+
+def test_relative_links_in_docs_resolve() -> None:
+    import re
+
+    root = DOCS.parent
+    pages = [root / "README.md", *sorted(DOCS.glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(root)} -> {target}")
+    assert broken == [], f"broken links: {broken}"
+
+
+def test_every_role_has_a_page() -> None:
+    for role in ("custodian", "researcher", "patient", "auditor", "developers"):
+        assert (DOCS / f"{role}.md").is_file()
