@@ -77,6 +77,9 @@ def test_every_bad_input_has_its_reason(cli, tmp_path: Path) -> None:  # type: i
     assert files["export.csv"]["status"] == "skipped"
     for f in doc["files"]:
         assert f["read"] == f["accepted"] + f["quarantined"]
+        # a file with records is never reported empty, even when its records were still
+        # pending in an unflushed batch when the next file began
+        assert (f["status"] == "empty") == (f["read"] == 0 and f["status"] != "skipped"), f
     listing = cli("quarantine", "list", "--json", "--limit", "100").json()
     by_file: dict[str, set[str]] = {}
     for rec in listing["records"]:
@@ -101,3 +104,16 @@ def test_warehouse_tables_survive_sql_characters(cli, tmp_path: Path) -> None:  
     doc = cli("ingest", str(data), "--json").json()
     assert doc["accepted"] == 1
     assert orjson.loads(orjson.dumps(doc))["written"]["unchanged"] == 1
+
+
+def test_files_with_records_are_never_reported_empty(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "small"
+    folder.mkdir()
+    (folder / "a.ndjson").write_text('{"resourceType":"Patient","id":"p1","gender":"female"}\n')
+    (folder / "b.ndjson").write_text('{"resourceType":"Patient","id":"p2","gender":"male"}\n')
+    doc = cli("ingest", str(folder), "--json").json()
+    assert doc["accepted"] == 2
+    assert {Path(f["path"]).name: f["status"] for f in doc["files"]} == {
+        "a.ndjson": "read",
+        "b.ndjson": "read",
+    }

@@ -128,10 +128,12 @@ class Loader:
         try:
             for path, kind in to_read:
                 report = FileReport(str(path), kind)
+                records = 0
                 try:
                     report.bytes = path.stat().st_size
                     total_bytes += report.bytes
                     for raw in self._records(path, kind):
+                        records += 1
                         self._take(raw)
                         if len(self.pending) >= self.batch_size:
                             self._flush(held)
@@ -146,7 +148,7 @@ class Loader:
                         None,
                         None,
                     )
-                if report.path not in self.tally.files and report.status == "read":
+                if records == 0 and report.status == "read":
                     report.status = "empty"
                     report.note = "no records in the file"
                 reports.append(report)
