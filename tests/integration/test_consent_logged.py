@@ -69,3 +69,39 @@ def test_failed_write_logs_nothing(cli, control_url: str, monkeypatch: pytest.Mo
     )
     assert result.exit_code == 2
     assert _entries(control_url) == []
+
+
+def test_concurrent_writers_are_all_logged(control: ControlPlane, tmp_path: Path) -> None:
+    """A writer that commits after a later one must not fall behind the log's cursor."""
+    import threading
+
+    from caldicott.consent import registry
+    from caldicott.consent.logged import recording
+
+    first, second = nhs_numbers(2)
+    keys = tmp_path / "keys"
+    started = threading.Event()
+    release = threading.Event()
+
+    def write(number: str, hold: bool) -> None:
+        change = registry.new_choice(
+            number, "explicit-dissent", purpose="research", channel="app", actor="patient"
+        )
+        with recording(control, keys) as session:
+            registry.set_choice(session, change)
+            if hold:
+                started.set()
+                release.wait(5)
+
+    slow = threading.Thread(target=write, args=(first, True))
+    slow.start()
+    assert started.wait(10)
+    fast = threading.Thread(target=write, args=(second, False))
+    fast.start()
+    fast.join(1.0)  # blocked behind the slow writer's cursor lock (or done, on SQLite's busy wait)
+    release.set()
+    slow.join(10)
+    fast.join(30)
+    with control.session() as s:
+        logged = list(s.scalars(select(LogEntry.entry)))
+    assert len(logged) == 2, "every consent change is in the log"

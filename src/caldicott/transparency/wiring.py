@@ -17,7 +17,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from caldicott.consent.registry import changes_after
@@ -31,18 +33,32 @@ CONSENT_ACTOR = "consent-registry"
 
 
 def _lock_cursor(session: Session, source: str) -> int:
-    """Take the source's cursor row for this transaction and return its position."""
+    """Take the source's cursor row for this transaction and return its position.
+
+    The row is created if missing with INSERT ... ON CONFLICT DO NOTHING, so two first
+    writers cannot collide; then it is locked (FOR UPDATE on PostgreSQL; on SQLite an
+    update takes the database's write lock).
+    """
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(make(CURSOR).values(source=source, position=0).on_conflict_do_nothing())
     where = CURSOR.c.source == source
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         session.execute(update(CURSOR).where(where).values(position=CURSOR.c.position))
         query = select(CURSOR.c.position).where(where)
     else:
         query = select(CURSOR.c.position).where(where).with_for_update()
-    position = session.execute(query).scalar_one_or_none()
-    if position is None:
-        session.execute(insert(CURSOR).values(source=source, position=0))
-        return 0
-    return int(position)
+    return int(session.execute(query).scalar_one())
+
+
+def hold_consent_cursor(session: Session) -> None:
+    """Take the consent cursor for this transaction before writing any consent change.
+
+    Consent writers that take it first are serialised, so choice ids are assigned in
+    commit order and the cursor can never pass an id whose transaction has not committed
+    (which would leave that change out of the log).
+    """
+    _lock_cursor(session, CONSENT_SOURCE)
 
 
 def log_consent_changes(session: Session, hasher: PatientHasher, batch: int = 10_000) -> int:
