@@ -80,6 +80,13 @@ def _database_url(raw: str) -> Secret[str]:
     return Secret(value)
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return value
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -142,6 +149,13 @@ class Settings:
         _positive_int,
         "Records per atomic warehouse batch during ingest.",
         50_000,
+    )
+    ingest_workers: int = _setting(
+        "INGEST_WORKERS",
+        _non_negative_int,
+        "Worker processes that parse and validate during ingest; 0: one per core for "
+        "a large load, none for a small one.",
+        0,
     )
     log_signing_key: Path | None = _setting(
         "LOG_SIGNING_KEY",

@@ -48,13 +48,14 @@ class Tally:
             t = self.types[rtype] = Counts()
         return f, t
 
-    def read(self, file: str, rtype: str) -> None:
+    def read(self, file: str, rtype: str, n: int = 1) -> None:
         for c in self._pair(file, rtype):
-            c.read += 1
+            c.read += n
 
-    def accept(self, file: str, rtype: str, warning_codes: list[str]) -> None:
+    def accept(self, file: str, rtype: str, warning_codes: list[str], n: int = 1) -> None:
+        """Count ``n`` records accepted, with these warnings among them."""
         for c in self._pair(file, rtype):
-            c.accepted += 1
+            c.accepted += n
             c.warnings += len(warning_codes)
         self.warning_codes.update(warning_codes)
 

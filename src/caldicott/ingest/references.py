@@ -82,29 +82,52 @@ class Pending:
 def unresolved(
     batch: Sequence[Pending], warehouse: WarehouseWriter
 ) -> tuple[list[Pending], list[Pending]]:
-    """Split a batch into records whose references resolve and records to hold."""
+    """Split a batch into records whose references resolve and records to hold.
+
+    A reference resolves to the warehouse or to a record of the batch that is itself not
+    held; holding one record can hold those that refer to it, so holding repeats until
+    nothing more is held (usually at once: most batches hold nothing).
+    """
+    in_batch = {(p.rtype, p.rid) for p in batch}
     wanted: dict[str, set[str]] = {}
     for p in batch:
         for _, t, i in p.refs:
-            wanted.setdefault(t, set()).add(i)
-    if not wanted:
-        return list(batch), []
-    in_batch = {(p.rtype, p.rid) for p in batch}
+            if (t, i) not in in_batch:
+                wanted.setdefault(t, set()).add(i)
+    missing: set[tuple[str, str]] = set()
     stored: set[tuple[str, str]] = set()
     for t, ids in wanted.items():
-        stored.update((t, i) for i in warehouse.existing_ids(t, sorted(ids)))
-    known = stored | in_batch
-    held_keys: set[tuple[str, str]] = set()
-    while True:
-        held = [p for p in batch if any((t, i) not in known for _, t, i in p.refs)]
-        keys = {(p.rtype, p.rid) for p in held}
-        if keys == held_keys:
-            break
-        held_keys = keys
-        known = stored | (in_batch - held_keys)
-    ok = [p for p in batch if all((t, i) in known for _, t, i in p.refs)]
-    held = [p for p in batch if not all((t, i) in known for _, t, i in p.refs)]
-    return ok, held
+        found = warehouse.existing_ids(t, sorted(ids))
+        missing.update((t, i) for i in ids if i not in found)
+        stored.update((t, i) for i in found)
+    if not missing:
+        return list(batch), []
+    held: set[int] = set()
+    while missing:
+        newly = [
+            n
+            for n, p in enumerate(batch)
+            if n not in held and any((t, i) in missing for _, t, i in p.refs)
+        ]
+        held.update(newly)
+        # a held record no longer resolves references to it, unless the warehouse has it
+        missing = {(batch[n].rtype, batch[n].rid) for n in newly} - stored
+        if missing:
+            # ...or another, not held, record of the batch has the same type and id
+            missing -= {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
+        if missing:
+            missing -= _stored(missing, warehouse)
+    return (
+        [p for n, p in enumerate(batch) if n not in held],
+        [p for n, p in enumerate(batch) if n in held],
+    )
+
+
+def _stored(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:
+    by_type: dict[str, list[str]] = {}
+    for t, i in keys:
+        by_type.setdefault(t, []).append(i)
+    return {(t, i) for t, ids in by_type.items() for i in warehouse.existing_ids(t, sorted(ids))}
 
 
 class HeldRecords:

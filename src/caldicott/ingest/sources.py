@@ -189,12 +189,13 @@ def read_ndjson(path: Path, kind: str, spill_dir: Path) -> Iterator[RawRecord]:
                 data = pending + chunk if pending else chunk
                 lines = data.split(b"\n")
                 pending = lines.pop()
+                if line_no == 0 and lines and lines[0].startswith(b"\xef\xbb\xbf"):
+                    lines[0] = lines[0][3:]
                 for line in lines:
                     line_no += 1
-                    if line_no == 1 and line.startswith(b"\xef\xbb\xbf"):
-                        line = line[3:]
-                    if line.strip():
-                        yield RawRecord(name, line_no, line.rstrip(b"\r"))
+                    # isspace() stops at the first other byte; strip() would copy the line
+                    if line and not line.isspace():
+                        yield RawRecord(name, line_no, line[:-1] if line[-1] == 13 else line)
                 if len(pending) > MAX_RECORD_BYTES:
                     spill = _Spill(spill_dir)
                     spill.write(pending)

@@ -52,12 +52,22 @@ class Elem:
     spec: Spec | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Spec:
     name: str
     elems: dict[str, Elem] = field(default_factory=dict)
     required: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: required elements that are not choices: (element name, key)
+    required_keys: tuple[str, ...] = ()
+    #: required choice elements: (base name, its keys)
+    required_choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the particular check of the type (Coding, Identifier, Reference), if any
+    special: int = 0
+
+
+_CODING, _IDENTIFIER, _REFERENCE = 1, 2, 3
+_SPECIAL = {"Coding": _CODING, "Identifier": _IDENTIFIER, "Reference": _REFERENCE}
 
 
 def _compile(name: str, text: str) -> Spec:
@@ -96,6 +106,9 @@ for _spec in [*SPECS.values(), RESOURCE_SPEC]:
     for _el in _spec.elems.values():
         _el.check = PRIMITIVES.get(_el.type)
         _el.spec = SPECS.get(_el.type)
+    _spec.required_keys = tuple(keys[0] for name, keys in _spec.required if name == keys[0])
+    _spec.required_choices = tuple((n, k) for n, k in _spec.required if n != k[0])
+    _spec.special = _SPECIAL.get(_spec.name, 0)
 
 
 class _Run:
@@ -113,6 +126,7 @@ class _Run:
     # -- objects described by a Spec -------------------------------------------------
     def obj(self, node: dict[str, Any], spec: Spec, path: Path, open_: bool = False) -> None:
         elems = spec.elems
+        chosen: list[str] | None = None
         for key, value in node.items():
             el = elems.get(key)
             if el is None:
@@ -120,23 +134,32 @@ class _Run:
                     self.add("unknown-element", f"{key} is not an element of {spec.name}", path)
                 self.generic(value, (path, key), 0)
                 continue
+            if el.choice is not None:
+                if chosen is None:
+                    chosen = [el.choice]
+                else:
+                    chosen.append(el.choice)
             check = el.check
             if el.many:
                 if type(value) is not list:
                     self.add("cardinality", f"{key} must be an array", (path, key))
-                    continue
-                if not value:
+                elif not value:
                     self.add("cardinality", f"{key} must not be an empty array", (path, key))
-                    continue
-                for i, item in enumerate(value):
-                    if check is not None:
+                elif check is not None:
+                    allowed = el.allowed
+                    for i, item in enumerate(value):
                         problem = check(item)
                         if problem is not None:
                             self.add(problem[0], problem[1], (path, key, i))
-                        elif el.allowed is not None and item not in el.allowed:
+                        elif allowed is not None and item not in allowed:
                             self.add("invalid-code", "not an allowed code here", (path, key, i))
-                    else:
-                        self.complex(item, el, (path, key, i))
+                else:
+                    sub = el.spec
+                    for i, item in enumerate(value):
+                        if sub is not None and type(item) is dict:
+                            self.obj(item, sub, (path, key, i))
+                        else:
+                            self.complex(item, el, (path, key, i))
             elif type(value) is list:
                 self.add("cardinality", f"{key} must not repeat", (path, key))
             elif check is not None:
@@ -145,21 +168,28 @@ class _Run:
                     self.add(problem[0], problem[1], (path, key))
                 elif el.allowed is not None and value not in el.allowed:
                     self.add("invalid-code", "not an allowed code for this element", (path, key))
+            elif el.spec is not None and type(value) is dict:
+                self.obj(value, el.spec, (path, key))
             else:
                 self.complex(value, el, (path, key))
-        for name, keys in spec.required:
+        for key in spec.required_keys:
+            if key not in node:
+                self.add("missing-required", f"required element {key} is missing", path)
+        for name, keys in spec.required_choices:
             if not any(k in node for k in keys):
                 self.add("missing-required", f"required element {name} is missing", path)
-        for base, keys in spec.choices.items():
-            if sum(1 for k in keys if k in node) > 1:
-                self.add("invalid-choice", f"{base}[x] is given in more than one form", path)
-        name = spec.name
-        if name == "Coding":
-            self.coding(node, path)
-        elif name == "Identifier":
-            self.identifier(node, path)
-        elif name == "Reference":
-            self.reference(node.get("reference"), path)
+        if chosen is not None and len(chosen) > 1:
+            for base in spec.choices:
+                if chosen.count(base) > 1:
+                    self.add("invalid-choice", f"{base}[x] is given in more than one form", path)
+        special = spec.special
+        if special:
+            if special == _CODING:
+                self.coding(node, path)
+            elif special == _IDENTIFIER:
+                self.identifier(node, path)
+            else:
+                self.reference(node.get("reference"), path)
 
     def complex(self, value: Any, el: Elem, path: Path) -> None:
         if type(value) is not dict:

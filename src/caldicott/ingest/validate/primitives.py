@@ -55,16 +55,28 @@ def _dated(pattern: re.Pattern[str], what: str) -> Checker:
     return check
 
 
+#: Values of a repeating kind (codes, system URIs) each checker has found valid, so that
+#: a value seen before is not matched again; cleared when it reaches this size.
+KNOWN_VALID = 4096
+
+
 def _string_like(
     pattern: re.Pattern[str] | None, what: str, code: str = "invalid-value"
 ) -> Checker:
+    known: set[str] = set()
+
     def check(v: Any) -> Problem:
         if type(v) is not str:
             return ("wrong-type", f"{what} must be a JSON string")
+        if v in known:
+            return None
         if not v:
             return ("invalid-value", f"{what} must not be empty")
         if pattern is not None and pattern.fullmatch(v) is None:
             return (code, f"not a valid FHIR {what}")
+        if len(known) >= KNOWN_VALID:
+            known.clear()
+        known.add(v)
         return None
 
     return check
@@ -73,7 +85,7 @@ def _string_like(
 def _string(v: Any) -> Problem:
     if type(v) is not str:
         return ("wrong-type", "string must be a JSON string")
-    if not v.strip():
+    if not v or v.isspace():
         return ("invalid-value", "string must not be empty or only whitespace")
     return None
 

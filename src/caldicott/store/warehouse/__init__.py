@@ -3,8 +3,9 @@
 The contract every engine relies on (DuckDB file by default, in the data folder):
 
 - one table per resource type, named by :func:`table_name` (``fhir_Patient``), with
-  columns ``id VARCHAR PRIMARY KEY``, ``version_id VARCHAR``, ``last_updated VARCHAR``
-  (FHIR instant text), ``load_id VARCHAR`` and ``resource JSON`` (the resource as loaded);
+  columns ``id VARCHAR`` (unique: the writer keeps one current row per id), ``version_id
+  VARCHAR``, ``last_updated VARCHAR`` (FHIR instant text), ``load_id VARCHAR`` and
+  ``resource JSON`` (the resource as loaded);
 - ``fhir_history`` keeps every superseded version with the same columns plus
   ``resource_type`` and ``superseded_at``.
 

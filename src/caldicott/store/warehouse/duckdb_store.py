@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,10 +43,6 @@ def _version_key(version_id: str | None, last_updated: str | None) -> tuple[str,
     lu = (last_updated or "").replace("+00:00", "Z")
     v = version_id or ""
     return (lu, int(v) if v.isdigit() and len(v) < 18 else -1, v)
-
-
-def _md5(text: bytes) -> str:
-    return hashlib.md5(text, usedforsecurity=False).hexdigest()
 
 
 def table_name(resource_type: str) -> str:
@@ -97,9 +92,12 @@ class DuckDBWarehouse:
         if self._tables is not None and resource_type in self._tables:
             return name
         self._tables = None
+        # No PRIMARY KEY: DuckDB rewrites a table's whole ART index at every checkpoint, so
+        # a load slowed with the size of the table. The writer keeps ids unique itself
+        # (one writer at a time: DuckDB locks the file), and joins on id stay fast.
         self.conn.execute(
             f'CREATE TABLE IF NOT EXISTS "{name}" ('
-            "id VARCHAR PRIMARY KEY, version_id VARCHAR, last_updated VARCHAR, "
+            "id VARCHAR NOT NULL, version_id VARCHAR, last_updated VARCHAR, "
             "load_id VARCHAR, resource JSON NOT NULL)"
         )
         return name
@@ -198,15 +196,25 @@ class DuckDBWarehouse:
             else:
                 history.append(row)
         incoming = list(newest.values())
-        digests = [_md5(r.text) for r in incoming]
-        probe = pa.table({"id": [r.id for r in incoming], "md5": digests})
+        # Only ids already stored need comparing; a fresh load skips the comparison.
+        probe = pa.table({"id": pa.array([r.id for r in incoming], pa.string())})
         self.conn.register("_probe", probe)
         try:
-            cols = "c.id, c.version_id, c.last_updated, md5(CAST(c.resource AS VARCHAR)) = p.md5"
-            sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
-            current = self.conn.execute(sql).fetchall()
+            sql = f'SELECT c.id FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+            present = {r[0] for r in self.conn.execute(sql).fetchall()}
         finally:
             self.conn.unregister("_probe")
+        current: list[tuple[Any, ...]] = []
+        if present:
+            stored = [r for r in incoming if r.id in present]
+            self.conn.register("_probe", self._arrow(load_id, stored))
+            try:
+                same = "CAST(c.resource AS VARCHAR) = p.resource"
+                cols = f"c.id, c.version_id, c.last_updated, {same}"
+                sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+                current = self.conn.execute(sql).fetchall()
+            finally:
+                self.conn.unregister("_probe")
         known = {r[0]: r for r in current}
         to_insert: list[Row] = []
         replaced: list[str] = []
