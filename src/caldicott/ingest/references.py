@@ -86,41 +86,45 @@ def unresolved(
 
     A reference resolves to the warehouse or to a record of the batch that is itself not
     held; holding one record can hold those that refer to it, so holding repeats until
-    nothing more is held (usually at once: most batches hold nothing).
+    nothing more is held. One pass over the references indexes who refers to what, so
+    the repeats cost only the records they hold.
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
-    wanted: dict[str, set[str]] = {}
-    for p in batch:
+    outside: dict[tuple[str, str], list[int]] = {}  # targets to look up in the warehouse
+    inside: dict[tuple[str, str], list[int]] = {}  # targets that are records of the batch
+    for n, p in enumerate(batch):
         for _, t, i in p.refs:
-            if (t, i) not in in_batch:
-                wanted.setdefault(t, set()).add(i)
-    missing: set[tuple[str, str]] = set()
-    stored: set[tuple[str, str]] = set()
-    for t, ids in wanted.items():
-        found = warehouse.existing_ids(t, sorted(ids))
-        missing.update((t, i) for i in ids if i not in found)
-        stored.update((t, i) for i in found)
-    if not missing:
-        return list(batch), []
+            key = (t, i)
+            (inside if key in in_batch else outside).setdefault(key, []).append(n)
+    missing = set(outside) - _stored(set(outside), warehouse) if outside else set()
     held: set[int] = set()
+    referrers = outside
     while missing:
-        newly = [
-            n
-            for n, p in enumerate(batch)
-            if n not in held and any((t, i) in missing for _, t, i in p.refs)
-        ]
-        held.update(newly)
-        # a held record no longer resolves references to it, unless the warehouse has it
-        missing = {(batch[n].rtype, batch[n].rid) for n in newly} - stored
-        if missing:
-            # ...or another, not held, record of the batch has the same type and id
-            missing -= {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
+        newly = {n for key in missing for n in referrers.get(key, ()) if n not in held}
+        held |= newly
+        # a record held no longer resolves references to it, unless another record of
+        # the batch with its type and id is not held, or the warehouse has it
+        missing = {key for n in newly if (key := (batch[n].rtype, batch[n].rid)) in inside}
+        missing = _all_held(missing, batch, held)
         if missing:
             missing -= _stored(missing, warehouse)
+        referrers = inside
+    if not held:
+        return list(batch), []
     return (
         [p for n, p in enumerate(batch) if n not in held],
         [p for n, p in enumerate(batch) if n in held],
     )
+
+
+def _all_held(
+    keys: set[tuple[str, str]], batch: Sequence[Pending], held: set[int]
+) -> set[tuple[str, str]]:
+    """The keys none of whose records in the batch is left unheld."""
+    if not keys:
+        return keys
+    left = {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
+    return keys - left
 
 
 def _stored(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:

@@ -1,0 +1,114 @@
+"""Holding records whose references do not resolve, within one batch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caldicott.ingest.references import Pending, unresolved
+from caldicott.store.warehouse import Row, WriteCounts
+
+
+class _Stored:
+    """A warehouse holding just some (type, id) keys."""
+
+    def __init__(self, *keys: tuple[str, str]) -> None:
+        self.keys = set(keys)
+
+    def resource_types(self) -> list[str]:
+        return sorted({t for t, _ in self.keys})
+
+    def count(self, resource_type: str) -> int:
+        return sum(1 for t, _ in self.keys if t == resource_type)
+
+    def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
+        return {i for i in ids if (resource_type, i) in self.keys}
+
+    def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
+        return {}
+
+    def write_batch(
+        self, load_id: str, batch: Mapping[str, Sequence[Row]]
+    ) -> dict[str, WriteCounts]:
+        raise AssertionError("not written in these tests")
+
+
+def _p(rtype: str, rid: str, *refs: tuple[str, str]) -> Pending:
+    return Pending("f", 1, rtype, rid, None, None, b"{}", [("x", t, i) for t, i in refs])
+
+
+def _ids(records: list[Pending]) -> list[str]:
+    return [p.rid for p in records]
+
+
+def test_nothing_missing_holds_nothing() -> None:
+    batch = [_p("Patient", "p1"), _p("Observation", "o1", ("Patient", "p1"))]
+    ok, held = unresolved(batch, _Stored())
+    assert (_ids(ok), held) == (["p1", "o1"], [])
+
+
+def test_a_chain_inside_the_batch_is_held_whole() -> None:
+    batch = [
+        _p("Observation", "o1", ("Encounter", "e1")),
+        _p("Encounter", "e1", ("Patient", "ghost")),
+        _p("Patient", "p1"),
+        _p("Observation", "o2", ("Observation", "o1")),
+    ]
+    ok, held = unresolved(batch, _Stored())
+    assert _ids(ok) == ["p1"]
+    assert _ids(held) == ["o1", "e1", "o2"]
+
+
+def test_a_held_record_already_in_the_warehouse_still_resolves() -> None:
+    batch = [
+        _p("Encounter", "e1", ("Patient", "ghost")),
+        _p("Observation", "o1", ("Encounter", "e1")),
+    ]
+    ok, held = unresolved(batch, _Stored(("Encounter", "e1")))
+    assert (_ids(ok), _ids(held)) == (["o1"], ["e1"])
+
+
+def test_another_version_left_unheld_still_resolves() -> None:
+    batch = [
+        _p("Encounter", "e1", ("Patient", "ghost")),
+        _p("Encounter", "e1"),
+        _p("Observation", "o1", ("Encounter", "e1")),
+    ]
+    ok, held = unresolved(batch, _Stored())
+    assert len(held) == 1 and held[0].refs
+    assert _ids(ok) == ["e1", "o1"]
+
+
+def _reference_hold(batch: list[Pending], stored: set[tuple[str, str]]) -> set[int]:
+    """The definition, slowly: hold until every unheld record's references resolve."""
+    held: set[int] = set()
+    while True:
+        known = stored | {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
+        more = {
+            n
+            for n, p in enumerate(batch)
+            if n not in held and any((t, i) not in known for _, t, i in p.refs)
+        }
+        if not more:
+            return held
+        held |= more
+
+
+_key = st.tuples(st.sampled_from(["Patient", "Encounter"]), st.sampled_from("abcdef"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    records=st.lists(st.tuples(_key, st.lists(_key, max_size=3)), max_size=12),
+    stored=st.sets(_key, max_size=4),
+)
+def test_holding_agrees_with_its_definition(
+    records: list[tuple[tuple[str, str], list[tuple[str, str]]]], stored: set[tuple[str, str]]
+) -> None:
+    batch = [_p(t, i, *refs) for (t, i), refs in records]
+    ok, held = unresolved(batch, _Stored(*stored))
+    expected = _reference_hold(batch, stored)
+    assert [id(p) for p in held] == [id(p) for n, p in enumerate(batch) if n in expected]
+    assert len(ok) + len(held) == len(batch)
