@@ -19,7 +19,7 @@ help:
 
 .venv/.bootstrapped: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 bootstrap: .venv/.bootstrapped
@@ -47,7 +47,7 @@ typecheck: bootstrap
 check: lint typecheck test
 
 bench: bootstrap
-	$(UV) sync --frozen --group bench
+	$(UV) sync --frozen --compile-bytecode --group bench
 	$(UV) run --frozen --group bench python -m benchmarks.run $(BENCH)
 	@touch .venv/.bootstrapped
 

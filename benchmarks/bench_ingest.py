@@ -45,7 +45,9 @@ MEASURED = (
     "t, c0 = time.perf_counter(), cpu()\n"
     "code = main(sys.argv[1:])\n"
     "u = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "sys.stderr.write('BENCH %f %f %d\\n' % (time.perf_counter() - t, cpu() - c0, u.ru_maxrss))\n"
+    "w = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "sys.stderr.write('BENCH %f %f %d %f %d\\n' % (time.perf_counter() - t, cpu() - c0, "
+    "u.ru_maxrss, w.ru_utime + w.ru_stime, w.ru_maxrss))\n"
     "sys.exit(code)\n"
 )
 SAMPLE = 20_000
@@ -140,17 +142,26 @@ def bench_ingest(export: Path, home: Path) -> dict[str, Any]:
         capture_output=True,
         check=True,
     )
-    wall, cpu, rss_kb = next(
+    wall, cpu, rss_kb, workers_cpu, worker_rss_kb = next(
         line.split()[1:] for line in done.stderr.decode().splitlines() if line.startswith("BENCH")
     )
     doc = orjson.loads(done.stdout)
+    workers = int(doc.get("workers", 1))
+    main_mib, worker_mib = int(rss_kb) / 1024, int(worker_rss_kb) / 1024
     return {
         "read": doc["read"],
         "accepted": doc["accepted"],
         "quarantined": doc["quarantined"],
+        "workers": workers,
         "wall_s": float(wall),
-        "cpu_s": float(cpu),
-        "peak_rss_mib": int(rss_kb) / 1024,
+        # every process of the load: the loader and its workers
+        "cpu_s": float(cpu) + float(workers_cpu),
+        "loader_cpu_s": float(cpu),
+        "workers_cpu_s": float(workers_cpu),
+        "peak_rss_mib": main_mib,
+        "peak_rss_largest_worker_mib": worker_mib,
+        # a bound: the loader's peak plus every worker at the largest worker's peak
+        "peak_rss_all_processes_bound_mib": main_mib + (workers if workers > 1 else 0) * worker_mib,
     }
 
 
@@ -260,7 +271,7 @@ def run(quick: bool) -> dict[str, Any]:
             ing["wall_s"] and raw["wall_s"] / ing["wall_s"] * n / raw["rows"], 3
         ),
         "ratio_vs_duckdb_cpu": round(raw["cpu_s"] / ing["cpu_s"] * n / raw["rows"], 3),
-        "peak_memory_under_2gib": ing["peak_rss_mib"] < 2048,
+        "peak_memory_under_2gib": ing["peak_rss_all_processes_bound_mib"] < 2048,
         "machine_load_average": os.getloadavg()[0],
         "max_rss_bench_process_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -268,7 +279,13 @@ def run(quick: bool) -> dict[str, Any]:
         figures["ratio_vs_fhir_resources_validation_only"] = round(
             par["fhir_resources_cpu_s"] / par["caldicott_cpu_s"], 2
         )
-        figures["ratio_vs_fhir_resources_full_ingest"] = round(
-            (n / ing["cpu_s"]) / (par["sample"] / par["fhir_resources_cpu_s"]), 2
+        peer_rate = par["sample"] / par["fhir_resources_cpu_s"]  # one core, parsing only
+        # the whole load (read, validate, resolve, write) per CPU second of all its processes
+        figures["ratio_vs_fhir_resources_full_ingest_cpu"] = round(
+            (n / ing["cpu_s"]) / peer_rate, 2
+        )
+        # the whole load per wall-clock second, workers and all, against the peer on one core
+        figures["ratio_vs_fhir_resources_full_ingest_wall"] = round(
+            (n / ing["wall_s"]) / peer_rate, 2
         )
     return figures

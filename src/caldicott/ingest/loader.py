@@ -74,6 +74,7 @@ class LoadResult:
             ],
             **self.tally.as_dict(),
             "resolved_quarantine": self.resolved,
+            **self.extra,
             "seconds": round(self.seconds, 3),
             "resources_per_second": round(rate, 1),
             "mb_per_second": round(self.bytes_read / 1e6 / self.seconds, 2) if self.seconds else 0,
