@@ -28,7 +28,7 @@ from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Examined
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import Reason, reason
-from caldicott.ingest.references import HeldRecords, Pending, unresolved
+from caldicott.ingest.references import HeldRecords, Pending, stored_keys, unresolved
 from caldicott.ingest.sources import FileReport, RawRecord, discover, own_stores, read_ndjson
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.validate.engine import render
@@ -348,8 +348,9 @@ class Loader:
         for batch in held.drain(self.batch_size):
             ok, later = unresolved(batch, self.warehouse)
             accepted.extend(ok)
+            found = stored_keys({(t, i) for p in later for _, t, i in p.refs}, self.warehouse)
             for p in later:
-                missing = self._missing(p)
+                missing = self._missing(p, found)
                 if warn:
                     p.warnings.extend(missing)
                     accepted.append(p)
@@ -361,12 +362,13 @@ class Loader:
                 accepted = []
         self._commit(accepted)
 
-    def _missing(self, p: Pending) -> list[Reason]:
+    def _missing(self, p: Pending, stored: set[tuple[str, str]]) -> list[Reason]:
+        """The reasons for each reference of ``p`` that the warehouse does not hold."""
         warn = self.settings.unresolved_references == "warn"
         code = "unresolved-reference" if warn else "dangling-reference"
         out = []
         for path, t, i in p.refs:
-            if not self.warehouse.existing_ids(t, [i]):
+            if (t, i) not in stored:
                 where = render(path)
                 out.append(reason(code, f"no {t} with this id in the load or the warehouse", where))
         return out

@@ -96,7 +96,7 @@ def unresolved(
         for _, t, i in p.refs:
             key = (t, i)
             (inside if key in in_batch else outside).setdefault(key, []).append(n)
-    missing = set(outside) - _stored(set(outside), warehouse) if outside else set()
+    missing = set(outside) - stored_keys(set(outside), warehouse) if outside else set()
     held: set[int] = set()
     referrers = outside
     while missing:
@@ -107,7 +107,7 @@ def unresolved(
         missing = {key for n in newly if (key := (batch[n].rtype, batch[n].rid)) in inside}
         missing = _all_held(missing, batch, held)
         if missing:
-            missing -= _stored(missing, warehouse)
+            missing -= stored_keys(missing, warehouse)
         referrers = inside
     if not held:
         return list(batch), []
@@ -127,7 +127,8 @@ def _all_held(
     return keys - left
 
 
-def _stored(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:
+def stored_keys(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:
+    """The (type, id) keys the warehouse holds, looked up with one query per type."""
     by_type: dict[str, list[str]] = {}
     for t, i in keys:
         by_type.setdefault(t, []).append(i)
