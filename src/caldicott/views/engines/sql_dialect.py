@@ -8,6 +8,7 @@ after :func:`element_key` has checked them; every other value is a bound paramet
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -232,6 +233,17 @@ class Dialect:
         return value
 
     # relations ------------------------------------------------------------------
+    def repeat_foci(
+        self, paths_from: Callable[[str], list[str]], start: str, fresh: Callable[[], str]
+    ) -> str | None:
+        """The items ``repeat`` reaches from ``start``, as an ``unnest_indexed`` relation.
+
+        ``paths_from(item)`` gives the collection SQL of each repeat path evaluated on one
+        item; ``fresh()`` gives an unused lambda variable name. None (the default) means
+        the generator's recursive CTE is used instead.
+        """
+        return None
+
     def unnest_indexed(self, coll: str, item: str, index: str) -> str:
         """A lateral relation with one row per item and its 0-based position."""
         return f"(SELECT unnest({coll}) AS {item}, generate_subscripts({coll}, 1) - 1 AS {index})"
