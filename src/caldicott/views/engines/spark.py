@@ -1,17 +1,17 @@
 """The Spark engine: the shared SQL generator with a Spark dialect, PySpark in local mode.
 
-Items are Spark VARIANT values parsed from the ``resource`` JSON text; lists are arrays of
-VARIANT; lambdas are Spark higher-order functions. One SparkSession per process, started
-on first use (local[1], UI off, one shuffle partition) unless one is passed in.
+Items are Spark VARIANT values parsed from the ``resource`` JSON text, whose decimals are
+tagged strings holding their written text (``spark_json``); lists are arrays of VARIANT;
+lambdas are Spark higher-order functions (``spark_dialect``). One SparkSession per
+process, started on first use (local[1], UI off, one shuffle partition) unless one is
+passed in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from caldicott.errors import StoreUnavailable, ValidationFailed
+from caldicott.errors import StoreUnavailable, Unsupported, ValidationFailed
 from caldicott.store.warehouse import DuckDBWarehouse, table_name
 from caldicott.views.engines.base import (
     Capabilities,
@@ -23,6 +23,7 @@ from caldicott.views.engines.base import (
 )
 from caldicott.views.engines.duckdb import UNSUPPORTED, decode_cell
 from caldicott.views.engines.spark_dialect import SparkDialect
+from caldicott.views.engines.spark_json import spark_text, spark_text_of_json, untag
 from caldicott.views.engines.sql import SqlGenerator
 from caldicott.views.model import ViewDefinition
 
@@ -74,16 +75,20 @@ class SparkEngine:
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
         if isinstance(source, ResourceList):
-            texts = [
-                orjson.dumps(r, default=_decimal).decode() for r in source.of_type(view.resource)
-            ]
+            texts = [spark_text(r) for r in source.of_type(view.resource)]
         else:
             assert isinstance(source, Warehouse)
             with DuckDBWarehouse(source.path, read_only=True) as store:
-                texts = [orjson.dumps(r).decode() for r in store.iter_resources(view.resource)]
-        return self.run_texts(view, texts)
+                texts = [spark_text(r) for r in store.iter_resources(view.resource)]
+        return self._execute(view, texts)
 
     def run_texts(self, view: ViewDefinition, texts: list[str]) -> ViewResult:
+        """Run a view over resources given as JSON text (each decimal kept as written)."""
+        ensure_supported(self, view)
+        return self._execute(view, [spark_text_of_json(t) for t in texts])
+
+    def _execute(self, view: ViewDefinition, texts: list[str]) -> ViewResult:
+        """Run a view over resources already in the form :func:`spark_text` gives."""
         columns = view.columns
         names = tuple(c.name for c in columns)
         if not texts:
@@ -97,13 +102,12 @@ class SparkEngine:
         except Exception as exc:  # Spark raises its own exception types for runtime errors
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "Unsupported:" in message:
-                from caldicott.errors import Unsupported
-
                 raise Unsupported(message[message.index("Unsupported:") :]) from None
             raise ValidationFailed(message[:500]) from None
         rows = []
         for row in raw:
-            rows.append(tuple(decode_cell(c, _plain(v)) for c, v in zip(columns, row, strict=True)))
+            cells = zip(columns, row, strict=True)
+            rows.append(tuple(untag(decode_cell(c, _plain(v))) for c, v in cells))
         return ViewResult(names, rows)
 
 
@@ -113,11 +117,3 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "toJson"):
         return value.toJson()
     return value
-
-
-def _decimal(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError(type(value).__name__)

@@ -9,21 +9,29 @@ levels instead (``repeat_foci``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from caldicott.ingest.parse import MAX_DEPTH
+from caldicott.views.engines.spark_json import TAG_SQL
 from caldicott.views.engines.sql_dialect import Dialect, element_key, quote_text
 
 #: Levels a ``repeat`` is followed on Spark. Ingest refuses JSON nested deeper than
 #: MAX_DEPTH and each level of a repeat path goes at least one object or array deeper, so
 #: a stored resource never needs more; past it the query fails rather than truncate.
 REPEAT_LEVELS = MAX_DEPTH
+#: A tagged decimal inside Spark's JSON text: the string "\u0001<decimal>".
+_TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
 
 
 class SparkDialect(Dialect):
     name = "spark"
     json_type_name = "VARIANT"
     bind_items = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names = itertools.count()
 
     def placeholder(self, key: str) -> str:
         return f":{key}"
@@ -80,7 +88,22 @@ class SparkDialect(Dialect):
     def key_path(self, key: str) -> str:
         return self.quote(f"$.{element_key(key)}")
 
+    def _fresh(self) -> str:
+        return f"_kind{next(self._names)}"
+
+    # A decimal from the data is a tagged string (see spark_json): U+0001 then its text.
+    def _tagged(self, item: str) -> str:
+        return f"startswith(CAST({item} AS STRING), {TAG_SQL})"
+
+    def _untagged(self, item: str) -> str:
+        return f"substr(CAST({item} AS STRING), 2)"
+
     def kind(self, item: str) -> str:
+        k = self._fresh()
+        body = f"CASE WHEN {k} = 'STRING' AND {self._tagged(item)} THEN 'DECIMAL' ELSE {k} END"
+        return self.let(f"schema_of_variant({item})", k, body)
+
+    def shape(self, item: str) -> str:
         return f"schema_of_variant({item})"
 
     def child_kind(self, item: str, key: str) -> str:
@@ -105,7 +128,27 @@ class SparkDialect(Dialect):
         return f"element_at(CAST({item} AS MAP<STRING, VARIANT>), {key_sql})"
 
     def string(self, item: str) -> str:
-        return f"CAST({item} AS STRING)"
+        return f"trim(LEADING {TAG_SQL} FROM CAST({item} AS STRING))"
+
+    def number(self, item: str) -> str:
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST({self._untagged(item)} AS DOUBLE) "
+            f"ELSE CAST({item} AS DOUBLE) END)"
+        )
+
+    def integer(self, item: str) -> str:
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST(parse_json({self._untagged(item)}) "
+            f"AS BIGINT) ELSE CAST({item} AS BIGINT) END)"
+        )
+
+    def number_text(self, item: str) -> str:
+        return self.string(item)
+
+    def comparable(self, value: str) -> str:
+        # Tagged decimals back to JSON numbers, then Spark's own JSON of that, so 1.50 = 1.5.
+        numbers = f"regexp_replace(to_json({value}), {self.quote(_TAGGED_IN_JSON)}, '$1')"
+        return f"to_json(parse_json({numbers}))"
 
     def text(self, item: str) -> str:
         return f"to_json({item})"
@@ -150,7 +193,13 @@ class SparkDialect(Dialect):
         )
 
     def round(self, number: str, places: str) -> str:
-        return number
+        # Spark's round() takes only a constant scale. Past 2^53 a double has no digits
+        # left to round at that scale (and scaling could overflow), so it is kept as is.
+        scale = self.power10(f"CAST({places} AS INT)")
+        return (
+            f"(CASE WHEN abs({number}) * {scale} < 9.0E15 "
+            f"THEN round(({number}) * {scale}) / {scale} ELSE {number} END)"
+        )
 
     def power10(self, exponent: str) -> str:
         return f"power(10, {exponent})"
@@ -164,13 +213,6 @@ class SparkDialect(Dialect):
 
     def int_pair(self, a: str, b: str) -> str:
         return f"array(CAST({a} AS INT), CAST({b} AS INT))"
-
-    def decimal_boundary_guard(self, value: str) -> str:
-        return self.error(
-            "Unsupported: lowBoundary/highBoundary of a decimal on Spark (VARIANT drops the "
-            "written precision)",
-            "VARIANT",
-        )
 
     def repeat_foci(
         self, paths_from: Callable[[str], list[str]], start: str, fresh: Callable[[], str]

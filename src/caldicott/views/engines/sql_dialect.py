@@ -114,6 +114,10 @@ class Dialect:
         """One of ARRAY OBJECT VARCHAR BOOLEAN BIGINT UBIGINT DOUBLE NULL, or NULL if absent."""
         return f"json_type({item})"
 
+    def shape(self, item: str) -> str:
+        """Like ``kind`` where only array, object or absent matters (may be cheaper)."""
+        return self.kind(item)
+
     def child_kind(self, item: str, key: str) -> str:
         return f"json_type({item}, {self.key_path(key)})"
 
@@ -143,6 +147,14 @@ class Dialect:
 
     def text(self, item: str) -> str:
         return f"CAST({item} AS VARCHAR)"
+
+    def comparable(self, value: str) -> str:
+        """JSON text of an item or list, equal for equal values (compares objects, lists)."""
+        return self.text(value)
+
+    def number_text(self, item: str) -> str:
+        """A number item as written in the data (its precision sets lowBoundary())."""
+        return self.text(item)
 
     def number(self, item: str) -> str:
         return f"CAST({item} AS DOUBLE)"
@@ -227,10 +239,6 @@ class Dialect:
 
     def int_pair(self, a: str, b: str) -> str:
         return f"[{a}, {b}]"
-
-    def decimal_boundary_guard(self, value: str) -> str:
-        """Where a dialect cannot know a decimal's written precision it raises instead."""
-        return value
 
     # relations ------------------------------------------------------------------
     def repeat_foci(
