@@ -12,7 +12,6 @@ from caldicott.errors import Unsupported
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
 from caldicott.views.engines.base import ResourceList, features
-from caldicott.views.engines.duckdb import DuckDBEngine
 from caldicott.views.fhirpath.check import FUNCTIONS
 from caldicott.views.suite import normalise
 
@@ -90,12 +89,17 @@ def test_every_function_has_a_probe() -> None:
 
 
 @pytest.mark.parametrize("feature", sorted(PATHS))
-def test_duckdb_declaration_is_honest(feature: str) -> None:
+@pytest.mark.parametrize(
+    "engine_name", ["duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])]
+)
+def test_declaration_is_honest(engine_name: str, feature: str) -> None:
+    if engine_name == "spark":
+        pytest.importorskip("pyspark")
     path = PATHS[feature]
     assert feature in features(parse_view(_view(path)))
-    declared = feature in DuckDBEngine.capabilities.unsupported
+    declared = feature in get_engine(engine_name).capabilities.unsupported
     if declared:
         with pytest.raises(Unsupported):
-            _rows("duckdb", path)
+            _rows(engine_name, path)
     else:
-        assert _rows("duckdb", path) == _rows("memory", path), feature
+        assert _rows(engine_name, path) == _rows("memory", path), feature

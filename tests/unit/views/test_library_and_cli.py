@@ -103,3 +103,14 @@ def test_view_list_and_show(cli) -> None:  # type: ignore[no-untyped-def]
     assert {v["name"] for v in res.json()} == set(library.names())
     res = cli("view", "show", "conditions")
     assert res.json()["resource"] == "Condition"
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("name", library.names())
+def test_builtin_views_agree_on_spark_from_the_warehouse(warehouse: Path, name: str) -> None:
+    pytest.importorskip("pyspark")
+    view = library.load(name)
+    memory = get_engine("memory").run(view, Warehouse(warehouse))
+    spark = get_engine("spark").run(view, Warehouse(warehouse))
+    key = lambda r: json.dumps(r, sort_keys=True, default=float)  # noqa: E731
+    assert sorted(map(key, spark.dicts())) == sorted(map(key, memory.dicts()))

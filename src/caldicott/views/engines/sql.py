@@ -3,7 +3,8 @@
 Each selection becomes a lateral subquery: iteration unnests the focus collection with
 its position (``%rowIndex``), ``select`` children are cross-joined, ``unionAll`` branches
 are ``UNION ALL``-ed, ``forEachOrNull`` adds one all-null row when nothing was found and
-``repeat`` is a recursive CTE ordered depth-first.
+``repeat`` yields its items depth-first (pre-order: an item, then what each repeat path
+finds under it, path by path): a recursive CTE, or the dialect's own ``repeat_foci``.
 """
 
 from __future__ import annotations
@@ -143,6 +144,19 @@ class SqlGenerator:
         return d.unnest_indexed(self.foci_collection(s, item, outer), "__F__", "__I__")
 
     def repeat(self, s: Select, item: str, outer: Scope) -> str:
+        d = self.d
+
+        def paths_from(parent: str) -> list[str]:
+            scope = Scope(d.list_of(parent), outer.row_index, outer.resource, parent)
+            return [self.exprs.coll(self.exprs.compile(p.expr, scope)) for p in s.repeat]
+
+        folded = d.repeat_foci(paths_from, item, self.exprs.var)
+        if folded is not None:
+            return folded
+        return self.recursive_repeat(s, item, outer)
+
+    def recursive_repeat(self, s: Select, item: str, outer: Scope) -> str:
+        """``repeat`` as a recursive CTE keyed by (path, position) pairs, sorted depth-first."""
         d = self.d
         rec = self.alias("rec")
         node, key = self.alias("n"), self.alias("k")

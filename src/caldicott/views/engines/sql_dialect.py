@@ -8,6 +8,7 @@ after :func:`element_key` has checked them; every other value is a bound paramet
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -113,6 +114,10 @@ class Dialect:
         """One of ARRAY OBJECT VARCHAR BOOLEAN BIGINT UBIGINT DOUBLE NULL, or NULL if absent."""
         return f"json_type({item})"
 
+    def shape(self, item: str) -> str:
+        """Like ``kind`` where only array, object or absent matters (may be cheaper)."""
+        return self.kind(item)
+
     def child_kind(self, item: str, key: str) -> str:
         return f"json_type({item}, {self.key_path(key)})"
 
@@ -142,6 +147,14 @@ class Dialect:
 
     def text(self, item: str) -> str:
         return f"CAST({item} AS VARCHAR)"
+
+    def comparable(self, value: str) -> str:
+        """JSON text of an item or list, equal for equal values (compares objects, lists)."""
+        return self.text(value)
+
+    def number_text(self, item: str) -> str:
+        """A number item as written in the data (its precision sets lowBoundary())."""
+        return self.text(item)
 
     def number(self, item: str) -> str:
         return f"CAST({item} AS DOUBLE)"
@@ -227,11 +240,18 @@ class Dialect:
     def int_pair(self, a: str, b: str) -> str:
         return f"[{a}, {b}]"
 
-    def decimal_boundary_guard(self, value: str) -> str:
-        """Where a dialect cannot know a decimal's written precision it raises instead."""
-        return value
-
     # relations ------------------------------------------------------------------
+    def repeat_foci(
+        self, paths_from: Callable[[str], list[str]], start: str, fresh: Callable[[], str]
+    ) -> str | None:
+        """The items ``repeat`` reaches from ``start``, as an ``unnest_indexed`` relation.
+
+        ``paths_from(item)`` gives the collection SQL of each repeat path evaluated on one
+        item; ``fresh()`` gives an unused lambda variable name. None (the default) means
+        the generator's recursive CTE is used instead.
+        """
+        return None
+
     def unnest_indexed(self, coll: str, item: str, index: str) -> str:
         """A lateral relation with one row per item and its 0-based position."""
         return f"(SELECT unnest({coll}) AS {item}, generate_subscripts({coll}, 1) - 1 AS {index})"

@@ -156,13 +156,13 @@ class ExprCompiler:
             missing = (
                 alternatives
                 if at_root
-                else f"(CASE WHEN {d.is_object(d.kind(item))} THEN {alternatives} "
+                else f"(CASE WHEN {d.is_object(d.shape(item))} THEN {alternatives} "
                 f"ELSE {d.empty()} END)"
             )
         body = (
             f"CASE WHEN {e} IS NULL THEN {missing} "
-            f"WHEN {d.is_array(d.kind(e))} THEN {d.items_of(e)} "
-            f"WHEN {d.is_absent(d.kind(e))} THEN {d.empty()} "
+            f"WHEN {d.is_array(d.shape(e))} THEN {d.items_of(e)} "
+            f"WHEN {d.is_absent(d.shape(e))} THEN {d.empty()} "
             f"ELSE {d.list_of(e)} END"
         )
         return d.let(extracted, e, body)
@@ -215,7 +215,7 @@ class ExprCompiler:
         )
         if dated:
             string_compare = f"(CASE WHEN {precision} THEN NULL ELSE {string_compare} END)"
-        many = f"({d.text(a)} {sql_op} {d.text(b)})" if op in ("=", "!=") else "NULL"
+        many = f"({d.comparable(a)} {sql_op} {d.comparable(b)})" if op in ("=", "!=") else "NULL"
         mismatch = "FALSE" if op in ("=", "!=") else "NULL"
         if op == "!=":
             mismatch = "TRUE"
@@ -229,7 +229,7 @@ class ExprCompiler:
             f"{string_compare} "
             f"WHEN {d.is_bool(kx)} AND {d.is_bool(ky)} THEN "
             f"({d.boolean(x)} {sql_op} {d.boolean(y)}) "
-            f"WHEN {kx} = {ky} THEN ({d.text(x)} {sql_op} {d.text(y)}) "
+            f"WHEN {kx} = {ky} THEN ({d.comparable(x)} {sql_op} {d.comparable(y)}) "
             f"ELSE {mismatch} END"
         )
         inner = d.let(self.coll(right), b, body)

@@ -11,6 +11,7 @@ from caldicott.views.fhirpath.types import normalise_type
 
 DATE_ONLY = r"\d{4}(-\d{2}(-\d{2})?)?"
 DATETIME_LIKE = r"\d{4}.*T.*"
+DECIMAL_PARTS = r"^[-+]?\d*(?:\.(\d*))?(?:[eE]([-+]?\d+))?$"
 
 if TYPE_CHECKING:
     from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
@@ -107,12 +108,13 @@ def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
     d = c.d
     v = c.var()
     s = d.string(v)
-    # decimal: half a unit of the last written digit either way
-    text = d.text(v)
-    places = (
-        f"(CASE WHEN {d.instr(text, '.')} > 0 THEN "
-        f"{d.str_len(text)} - {d.instr(text, '.')} ELSE 0 END)"
-    )
+    # decimal: half a unit of the last written digit either way; the digits after the
+    # point less the exponent (1.50 -> 2, 1.5e1 -> 0, 1e-7 -> 7), as Decimal's exponent
+    text = d.number_text(v)
+    fraction = f"coalesce({d.regex_group(text, DECIMAL_PARTS, 1)}, '')"
+    written_exponent = d.regex_group(text, DECIMAL_PARTS, 2)
+    exponent = f"CAST(coalesce(nullif({written_exponent}, ''), '0') AS INTEGER)"
+    places = f"greatest({d.str_len(fraction)} - {exponent}, 0)"
     step = f"(5 * {d.power10(f'-({places} + 1)')})"
     number = d.round(f"({d.number(v)} {'+' if high else '-'} {step})", f"{places} + 1")
 
@@ -145,7 +147,7 @@ def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
             f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
         )
     item = (
-        f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.decimal_boundary_guard(d.to_json(number))} "
+        f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.to_json(number)} "
         f"WHEN {d.is_string(d.kind(v))} THEN (CASE {kind_case} ELSE NULL END) ELSE NULL END"
     )
     w = c.var()

@@ -1,0 +1,81 @@
+"""Resources as the Spark engine hands them to Spark, and its answers back: decimals as text.
+
+Spark's VARIANT keeps only a decimal's value: ``to_json``, ``schema_of_variant`` and every
+cast give ``1.5`` for ``1.50`` and ``1`` for ``1.0`` (which then reads back as an integer
+once an item crosses a level as JSON text). FHIRPath needs the written precision
+(``lowBoundary()`` of ``1.50`` is ``1.495``), so every JSON decimal (a number written with
+a fraction or an exponent) reaches Spark as a *tagged string*: U+0001 followed by the
+decimal exactly as written. The Spark dialect reads a tagged string as a decimal (its
+kind, number and text; see ``spark_dialect``), and :func:`untag` turns any that come back
+in a JSON cell into :class:`~decimal.Decimal` again.
+
+FHIR does not allow U+0001 in strings, so no real string can be mistaken for a tagged
+decimal; a resource holding a string that starts with it is refused rather than misread.
+Integers stay JSON numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from caldicott.errors import ValidationFailed
+
+TAG = "\x01"
+#: The tag as Spark SQL text.
+TAG_SQL = "chr(1)"
+
+
+def spark_text(resource: Mapping[str, Any]) -> str:
+    """One resource as the JSON text given to Spark, its decimals tagged."""
+    return orjson.dumps(_tagged(resource, str(resource.get("resourceType")))).decode()
+
+
+def spark_text_of_json(text: str) -> str:
+    """Like :func:`spark_text` for resource JSON text, keeping each decimal as written."""
+    resource = json.loads(text, parse_float=Decimal)
+    if not isinstance(resource, dict):
+        raise ValidationFailed("a resource must be a JSON object")
+    return spark_text(resource)
+
+
+def _tagged(node: Any, resource_type: str) -> Any:
+    kind = type(node)
+    if kind is dict:
+        return {k: _tagged(v, resource_type) for k, v in node.items()}
+    if kind is list:
+        return [_tagged(v, resource_type) for v in node]
+    if kind is str:
+        if node.startswith(TAG):
+            raise ValidationFailed(
+                f"a string in a {resource_type} resource starts with U+0001, a control "
+                "character FHIR does not allow in strings"
+            )
+        return node
+    if kind is float:
+        if not math.isfinite(node):
+            raise ValidationFailed(f"a number in a {resource_type} resource is not finite")
+        return TAG + orjson.dumps(node).decode()
+    if isinstance(node, Decimal):
+        if not node.is_finite():
+            raise ValidationFailed(f"a number in a {resource_type} resource is not finite")
+        return TAG + str(node)
+    if isinstance(node, Mapping):
+        return {k: _tagged(v, resource_type) for k, v in node.items()}
+    return node
+
+
+def untag(value: Any) -> Any:
+    """A cell from Spark with every tagged decimal inside it made a Decimal again."""
+    if isinstance(value, str):
+        return Decimal(value[1:]) if value.startswith(TAG) else value
+    if isinstance(value, list):
+        return [untag(v) for v in value]
+    if isinstance(value, dict):
+        return {k: untag(v) for k, v in value.items()}
+    return value

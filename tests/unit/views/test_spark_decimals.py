@@ -1,0 +1,149 @@
+"""Decimals on Spark keep their written precision: lowBoundary()/highBoundary() and the
+decimal's type agree with the memory engine for every way a decimal can be written, at the
+root, after forEach (items cross levels as JSON text) and under repeat."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from caldicott.errors import ValidationFailed
+from caldicott.views import parse_view
+from caldicott.views.engines import get_engine
+from caldicott.views.engines.base import ResourceList
+from caldicott.views.engines.spark_json import TAG, spark_text, spark_text_of_json, untag
+from caldicott.views.suite import normalise
+
+pytestmark = [pytest.mark.spark]
+
+#: Trailing zeros, zero itself, negatives, exponents both ways, more digits than a double
+#: or Spark's DECIMAL(38) holds, and an integer.
+WRITTEN = (
+    "1.0",
+    "1.50",
+    "0.000",
+    "-0.10",
+    "12.345",
+    "1E+2",
+    "1.5E+2",
+    "1.25e-3",
+    "1E-7",
+    "123456789012345678901234567890.50",
+    "0.12345678901234567890123456789012345678900",
+)
+
+
+def _number(text: str) -> Decimal | int:
+    return Decimal(text) if any(c in text for c in ".eE") else int(text)
+
+
+RESOURCES = tuple(
+    {
+        "resourceType": "Observation",
+        "id": f"o{i}",
+        "valueQuantity": {"value": _number(text)},
+        "component": [{"valueQuantity": {"value": _number(text)}}],
+        "item": [{"value": _number(text), "item": [{"value": _number(text)}]}],
+    }
+    for i, text in enumerate((*WRITTEN, "100"))
+)
+
+
+def _view(path: str, type_: str | None = "decimal", **iteration: Any) -> dict[str, Any]:
+    column: dict[str, Any] = {"name": "x", "path": path}
+    if type_:
+        column["type"] = type_
+    return {
+        "resource": "Observation",
+        "select": [
+            {"column": [{"name": "id", "path": "id", "type": "id"}]},
+            {"column": [column], **iteration},
+        ],
+    }
+
+
+VIEWS = {
+    "low": _view("value.ofType(Quantity).value.lowBoundary()"),
+    "high": _view("value.ofType(Quantity).value.highBoundary()"),
+    "low after forEach": _view("value.ofType(Quantity).value.lowBoundary()", forEach="component"),
+    "high after forEach": _view("value.ofType(Quantity).value.highBoundary()", forEach="component"),
+    "low under repeat": _view("value.lowBoundary()", repeat=["item"]),
+    "is decimal after forEach": _view(
+        "value.ofType(Quantity).value.ofType(decimal).exists()", "boolean", forEach="component"
+    ),
+    "is integer after forEach": _view(
+        "value.ofType(Quantity).value.ofType(integer).exists()", "boolean", forEach="component"
+    ),
+    "value": _view("value.ofType(Quantity).value"),
+    "compared": _view("value.ofType(Quantity).value >= 1.5", "boolean"),
+    "equal": _view("value.ofType(Quantity).value = 1.50", "boolean"),
+    "arithmetic": _view("value.ofType(Quantity).value * 2"),
+    "untyped object": _view("value.ofType(Quantity)", None, forEach="component"),
+    "collection": {
+        "resource": "Observation",
+        "select": [{"column": [{"name": "x", "path": "item.value", "collection": True}]}],
+    },
+}
+
+
+def _rows(engine: str, view: dict[str, Any]) -> list[str]:
+    result = get_engine(engine).run(parse_view(view), ResourceList(RESOURCES))
+    return sorted(json.dumps(normalise(r), sort_keys=True) for r in result.dicts())
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_spark_agrees_with_memory(name: str) -> None:
+    pytest.importorskip("pyspark")
+    assert _rows("spark", VIEWS[name]) == _rows("memory", VIEWS[name])
+
+
+def test_objects_with_decimals_written_differently_are_equal() -> None:
+    pytest.importorskip("pyspark")
+    resource = {
+        "resourceType": "Observation",
+        "id": "o",
+        "valueQuantity": {"value": Decimal("1.50"), "unit": "mg"},
+        "component": [{"valueQuantity": {"value": Decimal("1.5"), "unit": "mg"}}],
+        "item": [{"value": [Decimal("1.0"), 2]}, {"value": [1, Decimal("2.00")]}],
+    }
+    columns = [
+        {"name": "q", "path": "component.value.ofType(Quantity) = value.ofType(Quantity)"},
+        {"name": "l", "path": "item[0].value = item[1].value"},
+        {"name": "n", "path": "item[0].value != item[1].value"},
+    ]
+    view = {"resource": "Observation", "select": [{"column": columns}]}
+    got = get_engine("spark").run(parse_view(view), ResourceList((resource,))).dicts()
+    assert got == get_engine("memory").run(parse_view(view), ResourceList((resource,))).dicts()
+    assert got == [{"q": True, "l": True, "n": False}]
+
+
+def test_boundaries_follow_the_written_digits() -> None:
+    pytest.importorskip("pyspark")
+    got = {r["id"]: r["x"] for r in map(json.loads, _rows("spark", VIEWS["low after forEach"]))}
+    assert got["o1"] == pytest.approx(1.495)  # 1.50: two places, though Spark reads 1.5
+    assert got["o0"] == pytest.approx(0.95)  # 1.0: one place, though Spark reads 1
+    assert got["o2"] == pytest.approx(-0.0005)  # 0.000
+    assert got["o6"] == pytest.approx(149.5)  # 1.5E+2 is 150, written to units
+
+
+def test_decimals_reach_spark_as_written_and_come_back_as_decimals() -> None:
+    text = '{"resourceType":"Observation","a":[1.50,2,1e2,"x"],"b":{"c":0.000}}'
+    tagged = json.loads(spark_text_of_json(text))
+    assert tagged == {
+        "resourceType": "Observation",
+        "a": [f"{TAG}1.50", 2, f"{TAG}1E+2", "x"],
+        "b": {"c": f"{TAG}0.000"},
+    }
+    assert untag(tagged["a"]) == [Decimal("1.50"), 2, Decimal("100"), "x"]
+    assert str(untag(tagged["b"])["c"]) == "0.000"
+    assert json.loads(spark_text({"resourceType": "Basic", "v": 1.0}))["v"] == f"{TAG}1.0"
+
+
+def test_a_string_that_looks_tagged_is_refused_not_misread() -> None:
+    with pytest.raises(ValidationFailed, match="U\\+0001"):
+        spark_text({"resourceType": "Patient", "name": [{"family": f"{TAG}1.5"}]})
+    with pytest.raises(ValidationFailed, match="not finite"):
+        spark_text({"resourceType": "Basic", "v": float("nan")})
