@@ -43,6 +43,9 @@ class Dialect:
     #: Whether each level re-binds its focus in a one-row relation (Spark resolves outer
     #: references only one level out; DuckDB decorrelates any depth).
     bind_items = False
+    #: Whether navigation relies on the FHIR R4 element tables (``sql_typed``); the
+    #: engine turns it on only for data known to have their shape.
+    typed_paths = False
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -130,6 +133,10 @@ class Dialect:
         """One expression extracting several top-level elements at once (None: no prefetch)."""
         paths = ", ".join(self.key_path(k) for k in keys)
         return f"json_extract({item}, [{paths}])"
+
+    def extract_many(self, item: str, quoted_paths: list[str]) -> str:
+        """The values at several JSON paths (SQL literals made by the generator) at once."""
+        return f"json_extract({item}, [{', '.join(quoted_paths)}])"
 
     def keys(self, item: str) -> str:
         return f"json_keys({item})"
