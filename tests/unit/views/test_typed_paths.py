@@ -139,3 +139,25 @@ def test_where_on_typed_items_and_constants_agree_with_memory() -> None:
     )
     source = ResourceList(tuple(r for r in RESOURCES if r["resourceType"] == "Patient"))
     assert _rows(DuckDBEngine().run(view, source)) == _rows(get_engine("memory").run(view, source))
+
+
+def test_prefetched_paths_are_read_from_nested_selections() -> None:
+    # Sibling selections and a forEach all reading the prefetched id: DuckDB 2.0 cannot
+    # bind an indexed list column here, so each path is a column of its own.
+    view = parse_view(
+        {
+            "resourceType": "ViewDefinition",
+            "resource": "Patient",
+            "status": "active",
+            "select": [
+                {"column": [{"name": "c1", "path": "id", "type": "id"}]},
+                {"column": [{"name": "c2", "path": "id", "type": "id"}]},
+                {"forEach": "name", "column": [{"name": "c3", "path": "family", "type": "string"}]},
+            ],
+        }
+    )
+    source = ResourceList(
+        ({"resourceType": "Patient", "id": "a", "name": [{"family": "x"}, {"given": ["y"]}]},)
+    )
+    assert _rows(DuckDBEngine().run(view, source)) == _rows(get_engine("memory").run(view, source))
+    assert DuckDBEngine().run(view, ResourceList(())).rows == []

@@ -62,16 +62,25 @@ class SqlGenerator:
         if conditions:
             sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         keys = list(self.exprs.root_keys)
-        paths: list[str] = []
+        extra, texts = "", list[str]()
         if self.exprs.typed is not None:
-            sql, paths = self.exprs.typed.finish(sql, f"{r}._pre", len(keys))
-        if prefetching and (keys or paths):
-            res = f"{r}.resource"
-            parts = d.extract_many(res, [d.key_path(k) for k in keys] + paths)
-            extra = f", {d.prefetch(res, keys) if not paths else parts} AS _pre"
+            sql, texts = self.exprs.typed.finish(sql, f"{r}._t")
+            if texts:
+                extra += f", {d.extract_texts(f'{r}.resource', texts)} AS _txt"
+        if prefetching and keys:
+            extra += f", {d.prefetch(f'{r}.resource', keys)} AS _pre"
             if self.exprs.root_keys_used:
                 extra += f", {d.keys(f'{r}.resource')} AS _keys"
+        if extra:
             source = f"(SELECT {r}.*{extra} FROM {table} AS {r})"  # noqa: S608
+            if texts:
+                # One column each: DuckDB 2.0 fails to bind an indexed list column of the
+                # outer query referenced from several nested lateral joins.
+                q = self.alias("q")
+                parts = ", ".join(
+                    f"{d.at(f'{q}._txt', str(i))} AS _t{i}" for i in range(1, len(texts) + 1)
+                )
+                source = f"(SELECT {q}.*, {parts} FROM {source} AS {q})"  # noqa: S608
             sql = sql.replace(f"FROM {table} AS {r}", f"FROM {source} AS {r}", 1)
         return CompiledView(sql, dict(d.params), self.view.columns)
 

@@ -134,9 +134,10 @@ class Dialect:
         paths = ", ".join(self.key_path(k) for k in keys)
         return f"json_extract({item}, [{paths}])"
 
-    def extract_many(self, item: str, quoted_paths: list[str]) -> str:
-        """The values at several JSON paths (SQL literals made by the generator) at once."""
-        return f"json_extract({item}, [{', '.join(quoted_paths)}])"
+    def extract_texts(self, item: str, quoted_paths: list[str]) -> str:
+        """The values at several JSON paths (SQL literals made by the generator), in one
+        parse, as text: a string's own characters, any other value's JSON."""
+        return f"json_extract_string({item}, [{', '.join(quoted_paths)}])"
 
     def keys(self, item: str) -> str:
         return f"json_keys({item})"

@@ -12,6 +12,7 @@ from caldicott.views.fhirpath.types import normalise_type
 
 DATE_ONLY = r"\d{4}(-\d{2}(-\d{2})?)?"
 DATETIME_LIKE = r"\d{4}.*T.*"
+ID_PATTERN = r"[A-Za-z0-9\-.]{1,64}"  # the id part of sql_expr.REFERENCE
 
 if TYPE_CHECKING:
     from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
@@ -87,7 +88,14 @@ def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
         if typed is not None and found.scalar is not None and found.fhir == "string":
             # One reference at most: its key, or NULL where the pattern does not match
             # (a matching reference's key is never empty).
-            key = f"nullif({d.regex_group(found.scalar, pattern, 2)}, '')"
+            ref = found.scalar
+            key = f"nullif({d.regex_group(ref, pattern, 2)}, '')"
+            if wanted is not None:
+                # The usual form, ``Type/id``, without running the pattern: same answer.
+                prefix = f"{_type_name(wanted)}/"
+                rest = f"substr({ref}, {len(prefix) + 1})"
+                usual = f"{d.instr(ref, prefix)} = 1 AND {d.regex_match(rest, ID_PATTERN)}"
+                key = f"(CASE WHEN {usual} THEN {rest} ELSE {key} END)"
             return typed.one(d.to_json(key), "string", "string", key)
         kept = d.filter(refs, v, d.regex_match(d.string(v), pattern))
         return Sql(

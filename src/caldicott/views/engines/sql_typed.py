@@ -7,9 +7,10 @@ Such a path yields at most one item when no step repeats; the compiled expressio
 also carries that item (``Sql.opt``: JSON, or NULL for none) and, for primitives, its
 plain SQL value (``Sql.scalar``), which columns, comparisons and ``first()`` use directly.
 
-Paths from the resource are read from one multi-path extraction per row (the prefetch):
-each path here is a marker replaced, at the end, by its place in that list, so only the
-paths the final query uses are extracted.
+Paths from the resource are read from one multi-path extraction per row, as text (a
+string's characters, any other value's JSON): each path here is a marker replaced, at
+the end, by its place in that list, so only the paths the final query uses are extracted
+and the resource is parsed once.
 
 Everything else (unknown elements, untabled types, a choice element by its bare name)
 returns None and the generic navigation is used.
@@ -55,8 +56,9 @@ class TypedPaths:
         n = self.prefetched.setdefault(path, len(self.prefetched))
         return f"\u27e6pre{n}\u27e7"
 
-    def finish(self, sql: str, parts: str, offset: int) -> tuple[str, list[str]]:
-        """The query with markers replaced by ``parts[i]``, and the paths to extract."""
+    def finish(self, sql: str, prefix: str) -> tuple[str, list[str]]:
+        """The query with markers replaced by columns ``<prefix>1``, ``<prefix>2`` ... (in
+        the order of the paths returned, which the caller extracts)."""
         by_number = {n: p for p, n in self.prefetched.items()}
         used: dict[int, int] = {}
         for found in MARKER.finditer(sql):
@@ -64,7 +66,7 @@ class TypedPaths:
         paths = [by_number[n] for n in used]
 
         def place(found: re.Match[str]) -> str:
-            return self.d.at(parts, str(offset + used[int(found.group(1))] + 1))
+            return f"{prefix}{used[int(found.group(1))] + 1}"
 
         return MARKER.sub(place, sql), paths
 
@@ -115,11 +117,17 @@ class TypedPaths:
 
         d = self.d
         base, steps = self.located(p)
+        text = base != p.base  # read from the prefetched text of a part of the resource
         if p.many:
             coll = self.extract(base, "$" + steps)
-            if base != p.base or p.nullable:  # a part or an item that may be absent
+            if text or p.nullable:  # a part or an item that may be absent
                 coll = f"coalesce({coll}, {d.empty()})"
             return Sql(coll, "coll", fhir=fhir, path=p)
+        if not steps and text:
+            strings = fhir in STRING_TYPES
+            opt = d.to_json(base) if strings else f"CAST({base} AS {d.json_type_name})"
+            scalar = base if strings else self.scalar(base, fhir)
+            return Sql(self.coll_of(opt), "coll", fhir=fhir, opt=opt, path=p, scalar=scalar)
         if not steps:
             scalar = self.scalar(base, fhir)
             return Sql(self.coll_of(base), "coll", fhir=fhir, opt=base, path=p, scalar=scalar)
@@ -141,7 +149,8 @@ class TypedPaths:
         return f"(CASE WHEN {opt} IS NULL THEN {d.empty()} ELSE {d.list_of(opt)} END)"
 
     def scalar(self, opt: str, fhir: str | None) -> str | None:
-        """The plain SQL value of one primitive item of a known type, or None."""
+        """The plain SQL value of one primitive item of a known type, or None (the casts
+        read JSON or, for all but strings, the same value's text)."""
         d = self.d
         if fhir in STRING_TYPES:
             return d.string(opt)
