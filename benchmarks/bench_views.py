@@ -8,19 +8,27 @@ with DuckDB's ``read_json``; each realistic view (the built-in library) then run
 - ``pysof``: the Rust SQL on FHIR runner from PyPI, given a Bundle of the same resources
   (its time includes parsing the JSON, as ours includes reading it from the table);
 - ``fhir4ds``: the DuckDB-based runner from PyPI, over its own table loaded beforehand
-  (loading is not timed).
+  (loading is not timed), as it runs here; ``fhir4ds_online``: the same with its
+  ``INSTALL json`` skipped, as it runs where that install succeeds (see
+  :func:`_fhir4ds_online`).
 
-Figures per view: rows, seconds and rows/s per engine, and ``ratio_vs_<peer>`` = our
-DuckDB rows/s over the peer's (above 1 means faster). Size: 100,000 patients, 2,000 with
-``--quick``; ``CALDICOTT_BENCH_VIEWS_PATIENTS`` overrides either.
+Figures per view: rows, seconds and rows/s per engine (the best of three runs),
+``ratio_vs_<peer>`` = our DuckDB rows/s over the peer's (above 1 means faster), and
+whether each peer returned the same rows as ours (``same_rows``; where not, how many rows
+and which columns differ). A peer that cannot run here is recorded with the reason
+(``peers.pysof.why_not``).
+Size: 100,000 patients, 2,000 with ``--quick``; ``CALDICOTT_BENCH_VIEWS_PATIENTS``
+overrides either.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +42,8 @@ from caldicott.views.engines.memory import MemoryEngine
 
 VIEWS = ("patient_demographics", "conditions", "observations", "medications", "encounters")
 MEMORY_LIMIT = 5_000
+REPEAT = 3
+PEERS = ("pysof", "fhir4ds", "fhir4ds_online", "memory")
 TYPES = ("Patient", "Condition", "Observation", "MedicationRequest", "Encounter")
 
 
@@ -60,26 +70,46 @@ def _warehouse(export: Path, path: Path) -> Path:
     return path
 
 
-def _timed(fn: Callable[[], int]) -> dict[str, Any]:
-    started = time.perf_counter()
-    try:
-        rows = fn()
-    except Exception as exc:  # a peer that cannot run a view is a figure, not a crash
-        return {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
-    seconds = time.perf_counter() - started
-    return {
-        "rows": rows,
-        "seconds": round(seconds, 3),
-        "rows_per_s": round(rows / seconds) if seconds else None,
+def _timed(fn: Callable[[], list[Any]]) -> tuple[dict[str, Any], list[Any] | None]:
+    """The best of ``REPEAT`` runs (the machine is shared), with every run's seconds."""
+    times: list[float] = []
+    rows: list[Any] = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        try:
+            rows = fn()
+        except Exception as exc:  # a peer that cannot run a view is a figure, not a crash
+            return {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}, None
+        times.append(time.perf_counter() - started)
+    best = min(times)
+    figure = {
+        "rows": len(rows),
+        "seconds": round(best, 3),
+        "rows_per_s": round(len(rows) / best) if best else None,
+        "runs_seconds": [round(t, 3) for t in times],
     }
+    return figure, rows
 
 
-def _pysof(view: dict[str, Any], bundle: bytes) -> Callable[[], int]:
+def _pysof_missing() -> str | None:
+    """Why pysof cannot run here (its compiled module does not load), or None."""
+    import importlib
+
+    try:
+        importlib.import_module("pysof._pysof")
+    except ImportError as exc:
+        libc = " ".join(platform.libc_ver()) or "unknown libc"
+        return f"pysof's compiled module does not load on this machine ({libc}): {exc}"
+    return None
+
+
+def _pysof(view: dict[str, Any], bundle: bytes, names: list[str]) -> Callable[[], list[Any]]:
     import pysof
 
-    def go() -> int:
+    def go() -> list[Any]:
         out = pysof.run_view_definition(view, bundle, "ndjson")
-        return sum(1 for line in out.splitlines() if line.strip())
+        rows = (orjson.loads(line) for line in out.splitlines() if line.strip())
+        return [tuple(row.get(n) for n in names) for row in rows]
 
     return go
 
@@ -100,20 +130,67 @@ class _Offline:
         return getattr(self._conn, name)
 
 
-def _fhir4ds(view: dict[str, Any], resources: list[Any]) -> Callable[[], int]:
+@contextmanager
+def _fhir4ds_online() -> Iterator[None]:
+    """Every DuckDB dialect fhir4ds makes meanwhile skips ``INSTALL json``.
+
+    fhir4ds compiles some paths with a fresh dialect of its own, whose new connection
+    runs ``INSTALL json``. Offline (as here) that install fails, and fhir4ds falls back
+    to a simpler extraction that returns whole objects for such columns. JSON is built
+    into DuckDB, so skipping the install shows what fhir4ds does where the install works.
+    """
+    import fhir4ds.dialects.duckdb as f4
+
+    base = f4.DuckDBDialect
+
+    class OnlineDialect(base):  # type: ignore[misc, valid-type]
+        def __init__(self, connection: Any = None, database: str = ":memory:") -> None:
+            super().__init__(connection=connection or _Offline(), database=database)
+
+    f4.DuckDBDialect = OnlineDialect
+    try:
+        yield
+    finally:
+        f4.DuckDBDialect = base
+
+
+def _fhir4ds(view: dict[str, Any], resources: list[Any]) -> Callable[[bool], list[Any]]:
     from fhir4ds import FHIRDataStore
     from fhir4ds.dialects import DuckDBDialect
 
     store = FHIRDataStore(dialect=DuckDBDialect(connection=_Offline()))
-    store.load_resources(resources)
+    store.bulk_load_resources(resources, batch_size=1000)
     runner = store.view_runner()
 
-    def go() -> int:
-        result = runner.execute_view_definition(view)
-        rows = result.fetchall() if hasattr(result, "fetchall") else list(result)
-        return len(rows)
+    def go(online: bool) -> list[Any]:
+        with _fhir4ds_online() if online else nullcontext():
+            result = runner.execute_view_definition(view)
+            return result.fetchall() if hasattr(result, "fetchall") else list(result)
 
     return go
+
+
+def _cells(rows: list[Any]) -> list[tuple[str, ...]]:
+    """Rows as sorted tuples of text, to compare what two runners returned."""
+    return sorted(tuple("" if v is None else str(v) for v in row) for row in rows)
+
+
+def _agreement(ours: list[Any], theirs: list[Any]) -> dict[str, Any]:
+    a, b = _cells(ours), _cells(theirs)
+    if len(a) != len(b):
+        return {"same_rows": False, "why": f"{len(b)} rows where ours has {len(a)}"}
+    differing = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if not differing:
+        return {"same_rows": True}
+    columns = sorted(
+        {
+            j
+            for i in differing[:200]
+            for j, (x, y) in enumerate(zip(a[i], b[i], strict=False))
+            if x != y
+        }
+    )
+    return {"same_rows": False, "differing_rows": len(differing), "differing_columns": columns}
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -122,36 +199,51 @@ def run(quick: bool) -> dict[str, Any]:
     export = _population(patients, cache)
     work = Path(tempfile.mkdtemp(prefix="bench-views-"))
     warehouse = _warehouse(export, work / "warehouse.duckdb")
-    figures: dict[str, Any] = {"patients": patients, "views": {}}
+    pysof_missing = _pysof_missing()
+    figures: dict[str, Any] = {
+        "patients": patients,
+        "peers": {"pysof": {"runs": pysof_missing is None, "why_not": pysof_missing}},
+        "views": {},
+    }
     for name in VIEWS:
         source = library.source(name)
         view = library.load(name)
         kind = view.resource
         lines = (export / f"{kind}.ndjson").read_bytes().splitlines()
         entry: dict[str, Any] = {"resources": len(lines)}
-        entry["duckdb"] = _timed(
-            lambda v=view: len(DuckDBEngine().run(v, Warehouse(warehouse)).rows)
+        entry["duckdb"], ours_rows = _timed(
+            lambda v=view: DuckDBEngine().run(v, Warehouse(warehouse)).rows
         )
+        found: dict[str, list[Any] | None] = {}
         if patients <= MEMORY_LIMIT:
-            entry["memory"] = _timed(
-                lambda v=view: len(MemoryEngine().run(v, Warehouse(warehouse)).rows)
+            entry["memory"], found["memory"] = _timed(
+                lambda v=view: MemoryEngine().run(v, Warehouse(warehouse)).rows
             )
-        bundle = (
-            b'{"resourceType":"Bundle","type":"collection","entry":['
-            + b",".join(b'{"resource":' + line + b"}" for line in lines)
-            + b"]}"
-        )
-        entry["pysof"] = _timed(_pysof(source, bundle))
-        del bundle
+        if pysof_missing is None:
+            bundle = (
+                b'{"resourceType":"Bundle","type":"collection","entry":['
+                + b",".join(b'{"resource":' + line + b"}" for line in lines)
+                + b"]}"
+            )
+            names = [c.name for c in view.columns]
+            entry["pysof"], found["pysof"] = _timed(_pysof(source, bundle, names))
+            del bundle
+        else:
+            entry["pysof"] = {"error": "not run: see peers.pysof.why_not"}
         try:
             runner = _fhir4ds(source, [orjson.loads(line) for line in lines])
-            entry["fhir4ds"] = _timed(runner)
+            entry["fhir4ds"], found["fhir4ds"] = _timed(lambda r=runner: r(False))
+            entry["fhir4ds_online"], found["fhir4ds_online"] = _timed(lambda r=runner: r(True))
+            del runner
         except Exception as exc:
             entry["fhir4ds"] = {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
         ours = entry["duckdb"].get("rows_per_s")
-        for peer in ("pysof", "fhir4ds", "memory"):
+        for peer in PEERS:
             theirs = entry.get(peer, {}).get("rows_per_s")
             if ours and theirs:
                 entry[f"ratio_vs_{peer}"] = round(ours / theirs, 2)
+            rows = found.get(peer)
+            if ours_rows is not None and rows is not None:
+                entry[peer].update(_agreement(ours_rows, rows))
         figures["views"][name] = entry
     return figures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -19,6 +20,7 @@ from caldicott.views.engines.base import (
 )
 from caldicott.views.engines.sql import SqlGenerator
 from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.fhirpath.elements import conforms
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, ViewDefinition
 
@@ -34,12 +36,21 @@ UNSUPPORTED = {
     "op:as": "type casts are not compiled to SQL yet",
 }
 
+PLACEHOLDER = re.compile(r"\$(p[0-9]+)")
+
 
 def decode_cell(col: Column, value: Any) -> Any:
     """A cell as the memory engine gives it: JSON text parsed, typed values kept."""
     if col.collection and isinstance(value, list):
         return [decode_item(col, v) for v in value]
     return decode_item(col, value)
+
+
+def _needs_decoding(col: Column) -> bool:
+    """Whether a column's cells may arrive as JSON text (see :func:`decode_item`)."""
+    return col.collection or not (
+        col.type in STRING_TYPES or col.type in INTEGER_TYPES or col.type in ("boolean", "decimal")
+    )
 
 
 def decode_item(col: Column, value: Any) -> Any:
@@ -56,10 +67,18 @@ class DuckDBEngine:
     name = "duckdb"
     capabilities = Capabilities(UNSUPPORTED)
 
-    def compile(self, view: ViewDefinition, table: str) -> tuple[str, dict[str, Any]]:
+    def compile(
+        self, view: ViewDefinition, table: str, typed: bool = True
+    ) -> tuple[str, dict[str, Any]]:
+        """The view's SQL; ``typed``: the resources have the shape of the FHIR R4 element
+        tables (true of the warehouse, which holds only validated resources)."""
         ensure_supported(self, view)
-        compiled = SqlGenerator(Dialect(), view).compile(table)
-        return compiled.sql, compiled.params
+        dialect = Dialect()
+        dialect.typed_paths = typed
+        compiled = SqlGenerator(dialect, view).compile(table)
+        # Typed paths may leave a constant's JSON form unused; DuckDB refuses unused ones.
+        used = set(PLACEHOLDER.findall(compiled.sql))
+        return compiled.sql, {k: v for k, v in compiled.params.items() if k in used}
 
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
@@ -67,7 +86,8 @@ class DuckDBEngine:
             conn = duckdb.connect()
             try:
                 load_resources(conn, view.resource, source)
-                return self.execute(conn, view)
+                typed = all(conforms(r) for r in source.of_type(view.resource))
+                return self.execute(conn, view, typed)
             finally:
                 conn.close()
         assert isinstance(source, Warehouse)
@@ -80,7 +100,9 @@ class DuckDBEngine:
         finally:
             conn.close()
 
-    def execute(self, conn: duckdb.DuckDBPyConnection, view: ViewDefinition) -> ViewResult:
+    def execute(
+        self, conn: duckdb.DuckDBPyConnection, view: ViewDefinition, typed: bool = True
+    ) -> ViewResult:
         table = f'"{table_name(view.resource)}"'
         exists = conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
@@ -90,11 +112,13 @@ class DuckDBEngine:
         names = tuple(c.name for c in columns)
         if not exists or not exists[0]:
             return ViewResult(names, [])
-        sql, params = self.compile(view, table)
+        sql, params = self.compile(view, table, typed)
         try:
             raw = conn.execute(sql, params).fetchall()
         except duckdb.InvalidInputException as exc:
             raise ValidationFailed(_message(exc)) from None
+        if not any(_needs_decoding(c) for c in columns):
+            return ViewResult(names, raw)  # typed cells come from DuckDB as they are
         rows = [tuple(decode_cell(c, v) for c, v in zip(columns, row, strict=True)) for row in raw]
         return ViewResult(names, rows)
 

@@ -42,7 +42,8 @@ class SqlGenerator:
         r = self.alias("r")
         carried = d.root_carried(f"{r}.resource")
         resource = d.uncarry(carried)
-        scope = Scope(d.list_of(resource), "0", carried, resource)
+        kind = self.view.resource if self.exprs.typed is not None else None
+        scope = Scope(d.list_of(resource), "0", carried, resource, kind)
         prefetching = d.prefetch(resource, ["id"]) is not None
         if prefetching:
             self.exprs.root_item = resource
@@ -57,16 +58,30 @@ class SqlGenerator:
             fields = self.inline_fields(self.view.select, scope)
             sql = f"SELECT {', '.join(fields)} FROM {table} AS {r}"  # noqa: S608
         else:
-            body = self.select(self.view.select, carried, "0", scope)
+            body = self.select(self.view.select, carried, "0", scope, kind)
             sql = f"SELECT {b}.* FROM {table} AS {r} CROSS JOIN LATERAL ({body}) AS {b}"  # noqa: S608
         if conditions:
             sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
         keys = list(self.exprs.root_keys)
+        extra, texts = "", list[str]()
+        if self.exprs.typed is not None:
+            sql, texts = self.exprs.typed.finish(sql, f"{r}._t")
+            if texts:
+                extra += f", {d.extract_texts(f'{r}.resource', texts)} AS _txt"
         if prefetching and keys:
-            extra = f", {d.prefetch(f'{r}.resource', keys)} AS _pre"
+            extra += f", {d.prefetch(f'{r}.resource', keys)} AS _pre"
             if self.exprs.root_keys_used:
                 extra += f", {d.keys(f'{r}.resource')} AS _keys"
+        if extra:
             source = f"(SELECT {r}.*{extra} FROM {table} AS {r})"  # noqa: S608
+            if texts:
+                # One column each: DuckDB 2.0 fails to bind an indexed list column of the
+                # outer query referenced from several nested lateral joins.
+                q = self.alias("q")
+                parts = ", ".join(
+                    f"{d.at(f'{q}._txt', str(i))} AS _t{i}" for i in range(1, len(texts) + 1)
+                )
+                source = f"(SELECT {q}.*, {parts} FROM {source} AS {q})"  # noqa: S608
             sql = sql.replace(f"FROM {table} AS {r}", f"FROM {source} AS {r}", 1)
         return CompiledView(sql, dict(d.params), self.view.columns)
 
@@ -91,35 +106,37 @@ class SqlGenerator:
             fields.extend(self.inline_fields(sub, scope))
         return fields
 
-    def bind(self, item: str, row_index: str, outer: Scope) -> tuple[str, str, Scope]:
+    def bind(
+        self, item: str, row_index: str, outer: Scope, fhir: str | None = None
+    ) -> tuple[str, str, Scope]:
         """A one-row relation carrying the focus, so laterals only look one level out."""
         d = self.d
         a = self.alias("in")
         if not d.bind_items:
             src = f"(SELECT 1 AS _x) AS {a}"
-            return (
-                src,
-                d.uncarry(item),
-                Scope(d.list_of(d.uncarry(item)), row_index, outer.resource, d.uncarry(item)),
-            )
+            local = d.uncarry(item)
+            return src, local, Scope(d.list_of(local), row_index, outer.resource, local, fhir)
         src = f"(SELECT {item} AS _it, {row_index} AS _ri, {outer.resource} AS _res) AS {a}"
         local = d.uncarry(f"{a}._it")
         return src, local, Scope(d.list_of(local), f"{a}._ri", f"{a}._res", local)
 
-    def select(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
-        """SQL of the rows one selection yields for one focus item."""
+    def select(
+        self, s: Select, item: str, row_index: str, outer: Scope, fhir: str | None = None
+    ) -> str:
+        """SQL of the rows one selection yields for one focus item (of type ``fhir``)."""
         if not s.iterates:
-            return self.body(s, item, row_index, outer)
+            return self.body(s, item, row_index, outer, fhir)
         d = self.d
-        src, local_item, local = self.bind(item, row_index, outer)
+        src, local_item, local = self.bind(item, row_index, outer, fhir)
         f, i = self.alias("f"), self.alias("i")
         it = self.alias("it")
-        foci = self.foci(s, local_item, local)
+        foci, foci_type = self.foci(s, local_item, local)
         x = self.alias("x")
         cols = ", ".join(f"{x}.{d.ident(n)}" for n in s.column_names())
+        body = self.body(s, f"{it}.{f}", f"{it}.{i}", local, foci_type)
         rows = (
             f"SELECT {cols} FROM {src} CROSS JOIN LATERAL {foci} AS {it} "  # noqa: S608
-            f"CROSS JOIN LATERAL ({self.body(s, f'{it}.{f}', f'{it}.{i}', local)}) AS {x}"
+            f"CROSS JOIN LATERAL ({body}) AS {x}"
         )
         rows = rows.replace("__F__", f).replace("__I__", i)
         if s.or_null:
@@ -127,21 +144,26 @@ class SqlGenerator:
                 f"{'0' if c.path.text.strip() == '%rowIndex' else 'NULL'} AS {d.ident(c.name)}"
                 for c in s.all_columns()
             )
-            src2, item2, local2 = self.bind(item, row_index, outer)
+            src2, item2, local2 = self.bind(item, row_index, outer, fhir)
             coll = self.foci_collection(s, item2, local2)
             rows += f" UNION ALL SELECT {nulls} FROM {src2} WHERE {d.length(coll)} = 0"  # noqa: S608
         return rows
 
-    def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
+    def foci_sql(self, s: Select, item: str, outer: Scope) -> Sql:
         assert s.for_each is not None
-        scope = Scope(self.d.list_of(item), outer.row_index, outer.resource, item)
-        return self.exprs.coll(self.exprs.compile(s.for_each.expr, scope))
+        scope = Scope(self.d.list_of(item), outer.row_index, outer.resource, item, outer.fhir)
+        return self.exprs.compile(s.for_each.expr, scope)
 
-    def foci(self, s: Select, item: str, outer: Scope) -> str:
+    def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
+        return self.exprs.coll(self.foci_sql(s, item, outer))
+
+    def foci(self, s: Select, item: str, outer: Scope) -> tuple[str, str | None]:
+        """The relation of the items a selection iterates over, and their type if known."""
         d = self.d
         if s.repeat:
-            return self.repeat(s, item, outer)
-        return d.unnest_indexed(self.foci_collection(s, item, outer), "__F__", "__I__")
+            return self.repeat(s, item, outer), None
+        found = self.foci_sql(s, item, outer)
+        return d.unnest_indexed(self.exprs.coll(found), "__F__", "__I__"), found.fhir
 
     def repeat(self, s: Select, item: str, outer: Scope) -> str:
         d = self.d
@@ -186,21 +208,23 @@ class SqlGenerator:
             f"FROM {rec})"
         )
 
-    def body(self, s: Select, item: str, row_index: str, outer: Scope) -> str:
+    def body(
+        self, s: Select, item: str, row_index: str, outer: Scope, fhir: str | None = None
+    ) -> str:
         d = self.d
-        src, _, scope = self.bind(item, row_index, outer)
+        src, _, scope = self.bind(item, row_index, outer, fhir)
         local_item = src.rsplit(" AS ", 1)[1] + "._it" if self.d.bind_items else item
         fields = [f"{self.column(c, scope)} AS {d.ident(c.name)}" for c in s.columns]
         joins = []
         for sub in s.selects:
             a = self.alias("s")
-            rows = self.select(sub, local_item, scope.row_index, scope)
+            rows = self.select(sub, local_item, scope.row_index, scope, fhir)
             joins.append(f"CROSS JOIN LATERAL ({rows}) AS {a}")
             fields.extend(f"{a}.{d.ident(n)}" for n in sub.column_names())
         if s.union_all:
             a = self.alias("u")
             branches = " UNION ALL ".join(
-                f"({self.select(u, local_item, scope.row_index, scope)})" for u in s.union_all
+                f"({self.select(u, local_item, scope.row_index, scope, fhir)})" for u in s.union_all
             )
             joins.append(f"CROSS JOIN LATERAL ({branches}) AS {a}")
             fields.extend(f"{a}.{d.ident(n)}" for n in s.union_all[0].column_names())
@@ -211,6 +235,9 @@ class SqlGenerator:
         e = self.exprs.compile(col.path.expr, scope)
         if e.kind == "bool" and not col.collection:
             return e.sql
+        if self.exprs.typed is not None and e.opt is not None and not col.collection:
+            # At most one value by the element tables: no list, no several-values check.
+            return self.exprs.typed.column(col.type, e) or self.typed(col, e.opt)
         coll = self.exprs.coll(e)
         if col.collection:
             v = self.exprs.var()

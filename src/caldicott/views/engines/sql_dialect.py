@@ -44,6 +44,9 @@ class Dialect:
     #: Whether each level re-binds its focus in a one-row relation (Spark resolves outer
     #: references only one level out; DuckDB decorrelates any depth).
     bind_items = False
+    #: Whether navigation relies on the FHIR R4 element tables (``sql_typed``); the
+    #: engine turns it on only for data known to have their shape.
+    typed_paths = False
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
@@ -135,6 +138,11 @@ class Dialect:
         """One expression extracting several top-level elements at once (None: no prefetch)."""
         paths = ", ".join(self.key_path(k) for k in keys)
         return f"json_extract({item}, [{paths}])"
+
+    def extract_texts(self, item: str, quoted_paths: list[str]) -> str:
+        """The values at several JSON paths (SQL literals made by the generator), in one
+        parse, as text: a string's own characters, any other value's JSON."""
+        return f"json_extract_string({item}, [{', '.join(quoted_paths)}])"
 
     def keys(self, item: str) -> str:
         return f"json_keys({item})"

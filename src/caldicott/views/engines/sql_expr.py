@@ -7,13 +7,14 @@ A compiled expression is either a collection (a SQL list of JSON items) or a boo
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import orjson
 
 from caldicott.errors import Unsupported
 from caldicott.views.engines.sql_dialect import Dialect, element_key
+from caldicott.views.engines.sql_typed import JsonPath, TypedPaths
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
@@ -42,6 +43,13 @@ class Sql:
     sql: str
     kind: str  # "coll" or "bool"
     type: str | None = None  # a FHIR type known statically (from ofType or a literal)
+    # Known from the FHIR R4 element tables (typed navigation, ``sql_typed``): the type of
+    # every item; the single item (JSON, NULL for none) where there is at most one; the
+    # JSON path it was reached by; and a single primitive's plain SQL value.
+    fhir: str | None = None
+    opt: str | None = None
+    path: JsonPath | None = None
+    scalar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Scope:
     row_index: str  # BIGINT SQL
     resource: str  # the resource, in the dialect's carried form
     item: str | None = None  # the single focus item, when the focus is exactly one item
+    fhir: str | None = None  # the FHIR type of the focus items, where the tables are relied on
 
 
 class ExprCompiler:
@@ -67,6 +76,8 @@ class ExprCompiler:
         self.root_keys_sql: str = ""
         self.root_keys: dict[str, int] = {}
         self.root_keys_used = False
+        # Typed navigation, where the dialect relies on the FHIR R4 element tables.
+        self.typed = TypedPaths(self) if dialect.typed_paths else None
 
     def var(self) -> str:
         return f"_v{next(self._vars)}"
@@ -97,18 +108,32 @@ class ExprCompiler:
         if isinstance(value, bool):
             return Sql("TRUE" if value else "FALSE", "bool", "boolean")
         text = str(value) if isinstance(value, Decimal) else orjson.dumps(value).decode()
-        return Sql(self.d.list_of(self.d.json_param(text)), "coll", kind)
+        item = self.d.json_param(text)
+        if self.typed is not None and isinstance(value, str):
+            return Sql(self.d.list_of(item), "coll", kind, kind, item, scalar=self.d.param(value))
+        return Sql(self.d.list_of(item), "coll", kind)
+
+    def focus(self, scope: Scope) -> Sql:
+        """The input focus as a compiled expression."""
+        if self.typed is None or scope.fhir is None or scope.item is None:
+            return Sql(scope.focus, "coll")
+        path = JsonPath(scope.item, "", False)
+        return Sql(scope.focus, "coll", fhir=scope.fhir, opt=scope.item, path=path)
+
+    def step(self, source: Sql, key: str, choice: bool = True) -> Sql:
+        """``source.key``: a JSON path where the element tables state it, else generic."""
+        if self.typed is not None and (found := self.typed.nav(source, key)) is not None:
+            return found
+        return Sql(self.nav(self.coll(source), key, choice), "coll")
 
     # expressions ------------------------------------------------------------------
     def compile(self, expr: ast.Expr, scope: Scope) -> Sql:
         d = self.d
         if isinstance(expr, ast.Member):
             if expr.source is None and expr.name == self.resource_type:
-                return Sql(scope.focus, "coll")
-            base = (
-                scope.focus if expr.source is None else self.coll(self.compile(expr.source, scope))
-            )
-            return Sql(self.nav(base, expr.name), "coll")
+                return self.focus(scope) if scope.fhir == expr.name else Sql(scope.focus, "coll")
+            base = self.focus(scope) if expr.source is None else self.compile(expr.source, scope)
+            return self.step(base, expr.name)
         if isinstance(expr, ast.Call):
             return self.call(expr, scope)
         if isinstance(expr, ast.Literal):
@@ -121,7 +146,11 @@ class ExprCompiler:
             if expr.name == "rowIndex":
                 return Sql(d.list_of(d.to_json_integer(scope.row_index)), "coll", "integer")
             if expr.name in ("resource", "rootResource", "context"):
-                return Sql(d.list_of(d.uncarry(scope.resource)), "coll")
+                root = d.uncarry(scope.resource)
+                if self.typed is not None and root == self.root_item:
+                    kind = self.resource_type
+                    return self.focus(Scope(d.list_of(root), scope.row_index, root, root, kind))
+                return Sql(d.list_of(root), "coll")
             kind, value = self.constants[expr.name]
             return self.literal(value, kind)
         if isinstance(expr, ast.Index):
@@ -198,6 +227,8 @@ class ExprCompiler:
 
     def compare(self, op: str, left: Sql, right: Sql) -> Sql:
         d = self.d
+        if self.typed is not None and (plain := self.typed.compare(op, left, right)) is not None:
+            return plain
         if left.kind == "bool" and right.kind == "bool" and op in ("=", "!="):
             return Sql(f"(({left.sql}) {'=' if op == '=' else '<>'} ({right.sql}))", "bool")
         a, b = self.var(), self.var()
@@ -272,16 +303,27 @@ class ExprCompiler:
         suffix = next((s for s, t in CHOICE_SUFFIXES.items() if t == wanted), None)
         v = self.var()
         test = self.type_test(d.kind(v), wanted)
+        owner: Sql | None = None
+        if self.typed is not None and isinstance(source, ast.Member) and suffix is not None:
+            owner = (
+                self.focus(scope) if source.source is None else self.compile(source.source, scope)
+            )
+            found = self.typed.choice(owner, source.name, wanted)
+            if found is not None:
+                return replace(found, type=wanted)
         if isinstance(source, ast.Member) and suffix is not None:
             if source.source is None and scope.item is not None:
                 plain_items = self.child(scope.item, source.name, choice=False)
                 choice = self.child(scope.item, source.name + suffix, choice=False)
             else:
-                base = (
-                    scope.focus
-                    if source.source is None
-                    else self.coll(self.compile(source.source, scope))
-                )
+                if owner is not None:
+                    base = self.coll(owner)
+                else:
+                    base = (
+                        scope.focus
+                        if source.source is None
+                        else self.coll(self.compile(source.source, scope))
+                    )
                 plain_items = self.nav(base, source.name, choice=False)
                 choice = self.nav(base, source.name + suffix, choice=False)
             plain = d.filter(plain_items, v, test)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from caldicott.errors import Unsupported
@@ -12,6 +13,7 @@ from caldicott.views.fhirpath.types import normalise_type
 DATE_ONLY = r"\d{4}(-\d{2}(-\d{2})?)?"
 DATETIME_LIKE = r"\d{4}.*T.*"
 DECIMAL_PARTS = r"^[-+]?\d*(?:\.(\d*))?(?:[eE]([-+]?\d+))?$"
+ID_PATTERN = r"[A-Za-z0-9\-.]{1,64}"  # the id part of sql_expr.REFERENCE
 
 if TYPE_CHECKING:
     from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
@@ -29,19 +31,26 @@ def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
             c.compile(expr.source, scope) if expr.source is not None else Sql(scope.focus, "coll")
         )
         return Sql(f"(NOT ({c.boolean(inner, 'not()')}))", "bool", "boolean")
-    source = scope.focus if expr.source is None else c.coll(c.compile(expr.source, scope))
+    compiled = c.focus(scope) if expr.source is None else c.compile(expr.source, scope)
+    source = c.coll(compiled)
+    typed = c.typed
     if name in ("where", "exists") and expr.args:
         v = c.var()
-        item_scope = Scope(d.list_of(v), scope.row_index, scope.resource, v)
+        item_scope = Scope(d.list_of(v), scope.row_index, scope.resource, v, compiled.fhir)
         crit = c.boolean(c.compile(expr.args[0], item_scope), f"{name}()")
         kept = d.filter(source, v, f"coalesce({crit}, FALSE)")
         if name == "where":
-            return Sql(kept, "coll")
+            return Sql(kept, "coll", fhir=compiled.fhir)
         return Sql(f"({d.length(kept)} > 0)", "bool", "boolean")
+    if name in ("exists", "empty") and typed is not None and compiled.opt is not None:
+        test = "IS NOT NULL" if name == "exists" else "IS NULL"
+        return Sql(f"({compiled.opt} {test})", "bool", "boolean")
     if name == "exists":
         return Sql(f"({d.length(source)} > 0)", "bool", "boolean")
     if name == "empty":
         return Sql(f"({d.length(source)} = 0)", "bool", "boolean")
+    if name == "first" and typed is not None:
+        return typed.first(compiled, source, _type_of(c, expr.source, scope))
     if name == "first":
         return Sql(d.first(source), "coll", _type_of(c, expr.source, scope))
     if name == "last":
@@ -65,17 +74,30 @@ def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
         url = c.coll(c.compile(expr.args[0], scope))
         v, u = c.var(), c.var()
         test = f"{d.string(d.child(v, 'url'))} = {d.string(d.at(u, '1'))}"
-        exts = c.nav(source, "extension", choice=False)
+        exts = c.step(compiled, "extension", choice=False).sql
         return Sql(d.let(url, u, d.filter(exts, v, test)), "coll")
     if name == "getResourceKey":
-        return Sql(c.nav(source, "id", choice=False), "coll", "string")
+        return replace(c.step(compiled, "id", choice=False), type="string")
     if name == "getReferenceKey":
         v = c.var()
-        refs = c.nav(source, "reference", choice=False)
+        found = c.step(compiled, "reference", choice=False)
+        refs = found.sql
         wanted = normalise_type(type_argument(expr.args[0]) or "") if expr.args else None
         pattern = REFERENCE
         if wanted is not None:
             pattern = REFERENCE.replace("([A-Z][A-Za-z]+)", f"({_type_name(wanted)})")
+        if typed is not None and found.scalar is not None and found.fhir == "string":
+            # One reference at most: its key, or NULL where the pattern does not match
+            # (a matching reference's key is never empty).
+            ref = found.scalar
+            key = f"nullif({d.regex_group(ref, pattern, 2)}, '')"
+            if wanted is not None:
+                # The usual form, ``Type/id``, without running the pattern: same answer.
+                prefix = f"{_type_name(wanted)}/"
+                rest = f"substr({ref}, {len(prefix) + 1})"
+                usual = f"{d.instr(ref, prefix)} = 1 AND {d.regex_match(rest, ID_PATTERN)}"
+                key = f"(CASE WHEN {usual} THEN {rest} ELSE {key} END)"
+            return typed.one(d.to_json(key), "string", "string", key)
         kept = d.filter(refs, v, d.regex_match(d.string(v), pattern))
         return Sql(
             d.transform(kept, v, d.to_json(d.regex_group(d.string(v), pattern, 2))),
