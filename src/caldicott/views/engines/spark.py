@@ -44,7 +44,8 @@ def spark_session() -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.default.parallelism", "1")
-            .config("spark.driver.memory", "1g")
+            # 1g ran out during hash aggregation late in a long test session
+            .config("spark.driver.memory", "2g")
             .getOrCreate()
         )
         _SESSION.sparkContext.setLogLevel("ERROR")
