@@ -12,7 +12,8 @@ with DuckDB's ``read_json``; each realistic view (the built-in library) then run
   ``INSTALL json`` skipped, as it runs where that install succeeds (see
   :func:`_fhir4ds_online`).
 
-Figures per view: rows, seconds and rows/s per engine (the best of three runs),
+Figures per view: rows, seconds and rows/s per engine (the best of three rounds in
+which the runners take turns),
 ``ratio_vs_<peer>`` = our DuckDB rows/s over the peer's (above 1 means faster), and
 whether each peer returned the same rows as ours (``same_rows``; where not, how many rows
 and which columns differ). A peer that cannot run here is recorded with the reason
@@ -70,25 +71,38 @@ def _warehouse(export: Path, path: Path) -> Path:
     return path
 
 
-def _timed(fn: Callable[[], list[Any]]) -> tuple[dict[str, Any], list[Any] | None]:
-    """The best of ``REPEAT`` runs (the machine is shared), with every run's seconds."""
-    times: list[float] = []
-    rows: list[Any] = []
+def _timed(runners: dict[str, Callable[[], list[Any]]]) -> dict[str, Any]:
+    """Each runner's best of ``REPEAT`` rounds, runners taking turns within a round so that
+    load from other jobs on this shared machine falls on all of them alike. A runner that
+    raises is a figure (its error), not a crash."""
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    rows: dict[str, list[Any]] = {}
+    errors: dict[str, str] = {}
     for _ in range(REPEAT):
-        started = time.perf_counter()
-        try:
-            rows = fn()
-        except Exception as exc:  # a peer that cannot run a view is a figure, not a crash
-            return {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}, None
-        times.append(time.perf_counter() - started)
-    best = min(times)
-    figure = {
-        "rows": len(rows),
-        "seconds": round(best, 3),
-        "rows_per_s": round(len(rows) / best) if best else None,
-        "runs_seconds": [round(t, 3) for t in times],
-    }
-    return figure, rows
+        for name, fn in runners.items():
+            if name in errors:
+                continue
+            started = time.perf_counter()
+            try:
+                rows[name] = fn()
+            except Exception as exc:
+                errors[name] = f"{type(exc).__name__}: {str(exc)[:160]}"
+                continue
+            times[name].append(time.perf_counter() - started)
+    out: dict[str, Any] = {}
+    for name in runners:
+        if name in errors:
+            out[name] = ({"error": errors[name]}, None)
+            continue
+        best = min(times[name])
+        figure = {
+            "rows": len(rows[name]),
+            "seconds": round(best, 3),
+            "rows_per_s": round(len(rows[name]) / best) if best else None,
+            "runs_seconds": [round(t, 3) for t in times[name]],
+        }
+        out[name] = (figure, rows[name])
+    return out
 
 
 def _pysof_missing() -> str | None:
@@ -211,32 +225,31 @@ def run(quick: bool) -> dict[str, Any]:
         kind = view.resource
         lines = (export / f"{kind}.ndjson").read_bytes().splitlines()
         entry: dict[str, Any] = {"resources": len(lines)}
-        entry["duckdb"], ours_rows = _timed(
-            lambda v=view: DuckDBEngine().run(v, Warehouse(warehouse)).rows
-        )
-        found: dict[str, list[Any] | None] = {}
+        runners: dict[str, Callable[[], list[Any]]] = {
+            "duckdb": lambda v=view: DuckDBEngine().run(v, Warehouse(warehouse)).rows
+        }
         if patients <= MEMORY_LIMIT:
-            entry["memory"], found["memory"] = _timed(
-                lambda v=view: MemoryEngine().run(v, Warehouse(warehouse)).rows
-            )
+            runners["memory"] = lambda v=view: MemoryEngine().run(v, Warehouse(warehouse)).rows
         if pysof_missing is None:
             bundle = (
                 b'{"resourceType":"Bundle","type":"collection","entry":['
                 + b",".join(b'{"resource":' + line + b"}" for line in lines)
                 + b"]}"
             )
-            names = [c.name for c in view.columns]
-            entry["pysof"], found["pysof"] = _timed(_pysof(source, bundle, names))
-            del bundle
+            runners["pysof"] = _pysof(source, bundle, [c.name for c in view.columns])
         else:
             entry["pysof"] = {"error": "not run: see peers.pysof.why_not"}
         try:
-            runner = _fhir4ds(source, [orjson.loads(line) for line in lines])
-            entry["fhir4ds"], found["fhir4ds"] = _timed(lambda r=runner: r(False))
-            entry["fhir4ds_online"], found["fhir4ds_online"] = _timed(lambda r=runner: r(True))
-            del runner
+            f4 = _fhir4ds(source, [orjson.loads(line) for line in lines])
+            runners["fhir4ds"] = lambda r=f4: r(False)
+            runners["fhir4ds_online"] = lambda r=f4: r(True)
         except Exception as exc:
             entry["fhir4ds"] = {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
+        found: dict[str, list[Any] | None] = {}
+        for runner, (figure, rows) in _timed(runners).items():
+            entry[runner], found[runner] = figure, rows
+        del runners
+        ours_rows = found.pop("duckdb")
         ours = entry["duckdb"].get("rows_per_s")
         for peer in PEERS:
             theirs = entry.get(peer, {}).get("rows_per_s")
