@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,18 @@ def _fhir4ds(view: dict[str, Any], resources: list[Any]) -> Callable[[bool], lis
     return go
 
 
+def _cell(value: Any) -> str:
+    """A cell as text; numbers by value (a decimal as written and a float compare equal)."""
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
+
+
 def _cells(rows: list[Any]) -> list[tuple[str, ...]]:
     """Rows as sorted tuples of text, to compare what two runners returned."""
-    return sorted(tuple("" if v is None else str(v) for v in row) for row in rows)
+    return sorted(tuple(_cell(v) for v in row) for row in rows)
 
 
 def _agreement(ours: list[Any], theirs: list[Any]) -> dict[str, Any]:
