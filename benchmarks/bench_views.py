@@ -12,7 +12,8 @@ with DuckDB's ``read_json``; each realistic view (the built-in library) then run
   ``INSTALL json`` skipped, as it runs where that install succeeds (see
   :func:`_fhir4ds_online`).
 
-Figures per view: rows, seconds and rows/s per engine (the best of three runs),
+Figures per view: rows, seconds and rows/s per engine (the best of three rounds in
+which the runners take turns),
 ``ratio_vs_<peer>`` = our DuckDB rows/s over the peer's (above 1 means faster), and
 whether each peer returned the same rows as ours (``same_rows``; where not, how many rows
 and which columns differ). A peer that cannot run here is recorded with the reason
@@ -25,10 +26,12 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ from caldicott.views import library
 from caldicott.views.engines.base import Warehouse
 from caldicott.views.engines.duckdb import DuckDBEngine
 from caldicott.views.engines.memory import MemoryEngine
+from caldicott.views.fhirpath.elements import conforms
 
 VIEWS = ("patient_demographics", "conditions", "observations", "medications", "encounters")
 MEMORY_LIMIT = 5_000
@@ -70,25 +74,38 @@ def _warehouse(export: Path, path: Path) -> Path:
     return path
 
 
-def _timed(fn: Callable[[], list[Any]]) -> tuple[dict[str, Any], list[Any] | None]:
-    """The best of ``REPEAT`` runs (the machine is shared), with every run's seconds."""
-    times: list[float] = []
-    rows: list[Any] = []
+def _timed(runners: dict[str, Callable[[], list[Any]]]) -> dict[str, Any]:
+    """Each runner's best of ``REPEAT`` rounds, runners taking turns within a round so that
+    load from other jobs on this shared machine falls on all of them alike. A runner that
+    raises is a figure (its error), not a crash."""
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    rows: dict[str, list[Any]] = {}
+    errors: dict[str, str] = {}
     for _ in range(REPEAT):
-        started = time.perf_counter()
-        try:
-            rows = fn()
-        except Exception as exc:  # a peer that cannot run a view is a figure, not a crash
-            return {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}, None
-        times.append(time.perf_counter() - started)
-    best = min(times)
-    figure = {
-        "rows": len(rows),
-        "seconds": round(best, 3),
-        "rows_per_s": round(len(rows) / best) if best else None,
-        "runs_seconds": [round(t, 3) for t in times],
-    }
-    return figure, rows
+        for name, fn in runners.items():
+            if name in errors:
+                continue
+            started = time.perf_counter()
+            try:
+                rows[name] = fn()
+            except Exception as exc:
+                errors[name] = f"{type(exc).__name__}: {str(exc)[:160]}"
+                continue
+            times[name].append(time.perf_counter() - started)
+    out: dict[str, Any] = {}
+    for name in runners:
+        if name in errors:
+            out[name] = ({"error": errors[name]}, None)
+            continue
+        best = min(times[name])
+        figure = {
+            "rows": len(rows[name]),
+            "seconds": round(best, 3),
+            "rows_per_s": round(len(rows[name]) / best) if best else None,
+            "runs_seconds": [round(t, 3) for t in times[name]],
+        }
+        out[name] = (figure, rows[name])
+    return out
 
 
 def _pysof_missing() -> str | None:
@@ -170,9 +187,18 @@ def _fhir4ds(view: dict[str, Any], resources: list[Any]) -> Callable[[bool], lis
     return go
 
 
+def _cell(value: Any) -> str:
+    """A cell as text; numbers by value (72, 72.0 and a decimal written 72.00 are equal)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
+
+
 def _cells(rows: list[Any]) -> list[tuple[str, ...]]:
     """Rows as sorted tuples of text, to compare what two runners returned."""
-    return sorted(tuple("" if v is None else str(v) for v in row) for row in rows)
+    return sorted(tuple(_cell(v) for v in row) for row in rows)
 
 
 def _agreement(ours: list[Any], theirs: list[Any]) -> dict[str, Any]:
@@ -198,7 +224,13 @@ def run(quick: bool) -> dict[str, Any]:
     cache = Path(os.environ.get("CALDICOTT_BENCH_CACHE", tempfile.gettempdir()))
     export = _population(patients, cache)
     work = Path(tempfile.mkdtemp(prefix="bench-views-"))
-    warehouse = _warehouse(export, work / "warehouse.duckdb")
+    try:
+        return _run(patients, export, _warehouse(export, work / "warehouse.duckdb"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(patients: int, export: Path, warehouse: Path) -> dict[str, Any]:
     pysof_missing = _pysof_missing()
     figures: dict[str, Any] = {
         "patients": patients,
@@ -211,32 +243,35 @@ def run(quick: bool) -> dict[str, Any]:
         kind = view.resource
         lines = (export / f"{kind}.ndjson").read_bytes().splitlines()
         entry: dict[str, Any] = {"resources": len(lines)}
-        entry["duckdb"], ours_rows = _timed(
-            lambda v=view: DuckDBEngine().run(v, Warehouse(warehouse)).rows
-        )
-        found: dict[str, list[Any] | None] = {}
+        runners: dict[str, Callable[[], list[Any]]] = {
+            "duckdb": lambda v=view: DuckDBEngine().run(v, Warehouse(warehouse)).rows
+        }
         if patients <= MEMORY_LIMIT:
-            entry["memory"], found["memory"] = _timed(
-                lambda v=view: MemoryEngine().run(v, Warehouse(warehouse)).rows
-            )
+            runners["memory"] = lambda v=view: MemoryEngine().run(v, Warehouse(warehouse)).rows
         if pysof_missing is None:
             bundle = (
                 b'{"resourceType":"Bundle","type":"collection","entry":['
                 + b",".join(b'{"resource":' + line + b"}" for line in lines)
                 + b"]}"
             )
-            names = [c.name for c in view.columns]
-            entry["pysof"], found["pysof"] = _timed(_pysof(source, bundle, names))
-            del bundle
+            runners["pysof"] = _pysof(source, bundle, [c.name for c in view.columns])
         else:
             entry["pysof"] = {"error": "not run: see peers.pysof.why_not"}
+        resources = [orjson.loads(line) for line in lines]
+        # The warehouse here is loaded from the export directly, not through ingest: say
+        # how many resources lack the element tables' shape the DuckDB engine relies on.
+        entry["not_of_the_tables_shape"] = sum(1 for r in resources if not conforms(r))
         try:
-            runner = _fhir4ds(source, [orjson.loads(line) for line in lines])
-            entry["fhir4ds"], found["fhir4ds"] = _timed(lambda r=runner: r(False))
-            entry["fhir4ds_online"], found["fhir4ds_online"] = _timed(lambda r=runner: r(True))
-            del runner
+            f4 = _fhir4ds(source, resources)
+            runners["fhir4ds"] = lambda r=f4: r(False)
+            runners["fhir4ds_online"] = lambda r=f4: r(True)
         except Exception as exc:
             entry["fhir4ds"] = {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
+        found: dict[str, list[Any] | None] = {}
+        for runner, (figure, rows) in _timed(runners).items():
+            entry[runner], found[runner] = figure, rows
+        del runners, resources
+        ours_rows = found.pop("duckdb")
         ours = entry["duckdb"].get("rows_per_s")
         for peer in PEERS:
             theirs = entry.get(peer, {}).get("rows_per_s")

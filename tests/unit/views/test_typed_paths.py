@@ -161,3 +161,30 @@ def test_prefetched_paths_are_read_from_nested_selections() -> None:
     )
     assert _rows(DuckDBEngine().run(view, source)) == _rows(get_engine("memory").run(view, source))
     assert DuckDBEngine().run(view, ResourceList(())).rows == []
+
+
+def test_where_on_a_single_item_keeps_it_or_not() -> None:
+    view = _view(
+        "Patient",
+        ("id", "getResourceKey()", "id"),
+        ("ms", "maritalStatus.where(text = 'Married').coding.code.first()", "code"),
+        ("mo", "managingOrganization.where(reference.exists()).reference", "string"),
+        ("gp", "generalPractitioner.first().where(display != 'x').display", "string"),
+    )
+    patients = (
+        {
+            "resourceType": "Patient",
+            "id": "a",
+            "maritalStatus": {"text": "Married", "coding": [{"code": "M"}]},
+            "managingOrganization": {"reference": "Organization/o1"},
+            "generalPractitioner": [{"display": "Dr A"}, {"display": "x"}],
+        },
+        {"resourceType": "Patient", "id": "b", "maritalStatus": {"text": "Single"}},
+        {"resourceType": "Patient", "id": "c", "generalPractitioner": [{"display": "x"}]},
+    )
+    parsed, source = parse_view(view), ResourceList(patients)
+    typed, _ = DuckDBEngine().compile(parsed, "t")
+    assert "list_filter" not in typed
+    assert _rows(DuckDBEngine().run(parsed, source)) == _rows(
+        get_engine("memory").run(parsed, source)
+    )

@@ -34,6 +34,12 @@ def compile_call(c: ExprCompiler, expr: ast.Call, scope: Scope) -> Sql:
     compiled = c.focus(scope) if expr.source is None else c.compile(expr.source, scope)
     source = c.coll(compiled)
     typed = c.typed
+    if name == "where" and typed is not None and compiled.opt is not None:
+        # One item at most (by the element tables): kept or not, without building a list.
+        item = compiled.opt
+        item_scope = Scope(d.list_of(item), scope.row_index, scope.resource, item, compiled.fhir)
+        crit = c.boolean(c.compile(expr.args[0], item_scope), "where()")
+        return typed.one(f"(CASE WHEN coalesce({crit}, FALSE) THEN {item} END)", compiled.fhir)
     if name in ("where", "exists") and expr.args:
         v = c.var()
         item_scope = Scope(d.list_of(v), scope.row_index, scope.resource, v, compiled.fhir)
