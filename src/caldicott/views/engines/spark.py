@@ -44,8 +44,16 @@ def spark_session() -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.default.parallelism", "1")
-            # 1g ran out during hash aggregation late in a long test session
+            # 2g for headroom; the parser cache below was what filled 1g in a long process
             .config("spark.driver.memory", "2g")
+            # Spark's SQL parser (ANTLR) keeps a DFA cache that grows with every long query
+            # and is never emptied by default: ~0.8 GB after the conformance suite, then
+            # aggregations fail for want of memory. Let Spark flush it past 2% of memory.
+            .config("spark.sql.parser.manageParserCaches", "true")
+            .config("spark.sql.parser.parserDfaCacheFlushRatio", "2")
+            # A view's lateral joins each aggregate, and each aggregation takes at least a
+            # page; small pages keep a small query's many aggregations small.
+            .config("spark.buffer.pageSize", "2m")
             .getOrCreate()
         )
         _SESSION.sparkContext.setLogLevel("ERROR")
