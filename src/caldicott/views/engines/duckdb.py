@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from caldicott.errors import StoreUnavailable, ValidationFailed
+from caldicott.errors import CaldicottError, StoreUnavailable, ValidationFailed
 from caldicott.store.warehouse import table_name
 from caldicott.views.engines.base import (
     Capabilities,
@@ -117,6 +117,10 @@ class DuckDBEngine:
             raw = conn.execute(sql, params).fetchall()
         except duckdb.InvalidInputException as exc:
             raise ValidationFailed(_message(exc)) from None
+        except duckdb.Error as exc:
+            # A failure inside DuckDB is a bug (ours or DuckDB's), never the user's data:
+            # an internal error with DuckDB's first line, not a native stack trace.
+            raise CaldicottError(f"DuckDB failed to run the view: {_message(exc)}") from None
         if not any(_needs_decoding(c) for c in columns):
             return ViewResult(names, raw)  # typed cells come from DuckDB as they are
         rows = [tuple(decode_cell(c, v) for c, v in zip(columns, row, strict=True)) for row in raw]

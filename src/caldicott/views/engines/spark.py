@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from caldicott.errors import StoreUnavailable, Unsupported, ValidationFailed
+from caldicott.errors import CaldicottError, StoreUnavailable, Unsupported, ValidationFailed
 from caldicott.store.warehouse import DuckDBWarehouse, table_name
 from caldicott.views.engines.base import (
     Capabilities,
@@ -109,6 +109,13 @@ class SparkEngine:
         try:
             raw = self.session.sql(sql, args=params).collect()
         except Exception as exc:  # Spark raises its own exception types for runtime errors
+            java = getattr(exc, "java_exception", None)
+            if java is not None:
+                # Not one of PySpark's own errors (those carry the view's message): a
+                # failure of the JVM such as running out of memory; its cause, not py4j's
+                # "An error occurred while calling o1.collectToPython".
+                cause = str(java.toString()).splitlines()[0][:500]
+                raise CaldicottError(f"Spark failed to run the view: {cause}") from None
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "Unsupported:" in message:
                 raise Unsupported(message[message.index("Unsupported:") :]) from None

@@ -44,7 +44,11 @@ class SqlGenerator:
         resource = d.uncarry(carried)
         kind = self.view.resource if self.exprs.typed is not None else None
         scope = Scope(d.list_of(resource), "0", carried, resource, kind)
-        prefetching = d.prefetch(resource, ["id"]) is not None
+        flat = _flat(self.view.select)
+        # Prefetching reads columns computed in a derived table. DuckDB 2.0 (2.0.1 too)
+        # fails to bind such columns from nested lateral joins ("Failed to bind column
+        # reference"), so views that join read the stored resource itself.
+        prefetching = flat and d.prefetch(resource, ["id"]) is not None
         if prefetching:
             self.exprs.root_item = resource
             self.exprs.root_parts = f"{r}._pre"
@@ -54,7 +58,7 @@ class SqlGenerator:
         for where in self.view.where:
             compiled = self.exprs.compile(where.expr, scope)
             conditions.append(self.where_condition(compiled, where.location))
-        if _flat(self.view.select):
+        if flat:
             fields = self.inline_fields(self.view.select, scope)
             sql = f"SELECT {', '.join(fields)} FROM {table} AS {r}"  # noqa: S608
         else:
@@ -75,8 +79,6 @@ class SqlGenerator:
         if extra:
             source = f"(SELECT {r}.*{extra} FROM {table} AS {r})"  # noqa: S608
             if texts:
-                # One column each: DuckDB 2.0 fails to bind an indexed list column of the
-                # outer query referenced from several nested lateral joins.
                 q = self.alias("q")
                 parts = ", ".join(
                     f"{d.at(f'{q}._txt', str(i))} AS _t{i}" for i in range(1, len(texts) + 1)
