@@ -109,22 +109,27 @@ class SparkEngine:
         try:
             raw = self.session.sql(sql, args=params).collect()
         except Exception as exc:  # Spark raises its own exception types for runtime errors
-            java = getattr(exc, "java_exception", None)
-            if java is not None:
-                # Not one of PySpark's own errors (those carry the view's message): a
-                # failure of the JVM such as running out of memory; its cause, not py4j's
-                # "An error occurred while calling o1.collectToPython".
-                cause = str(java.toString()).splitlines()[0][:500]
-                raise CaldicottError(f"Spark failed to run the view: {cause}") from None
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if "Unsupported:" in message:
-                raise Unsupported(message[message.index("Unsupported:") :]) from None
-            raise ValidationFailed(message[:500]) from None
+            raise spark_failure(exc) from None
         rows = []
         for row in raw:
             cells = zip(columns, row, strict=True)
             rows.append(tuple(untag(decode_cell(c, _plain(v))) for c, v in cells))
         return ViewResult(names, rows)
+
+
+def spark_failure(exc: Exception) -> CaldicottError:
+    """The error to raise for an exception from running a view's SQL on Spark."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        # Not one of PySpark's own errors (those carry the view's message): a failure of
+        # the JVM, such as running out of memory. Its cause, not py4j's "An error occurred
+        # while calling o1.collectToPython".
+        cause = str(java.toString()).splitlines()[0][:500]
+        return CaldicottError(f"Spark failed to run the view: {cause}")
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "Unsupported:" in message:
+        return Unsupported(message[message.index("Unsupported:") :])
+    return ValidationFailed(message[:500])
 
 
 def _plain(value: Any) -> Any:

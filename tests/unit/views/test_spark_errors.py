@@ -1,0 +1,51 @@
+"""What a failed Spark run raises: the view's own message, or the JVM's cause."""
+
+from __future__ import annotations
+
+import pytest
+
+from caldicott.errors import CaldicottError, Unsupported, UserError, ValidationFailed
+from caldicott.views.engines.spark import spark_failure
+
+
+class _Java:
+    def toString(self) -> str:  # py4j's name
+        return "org.apache.spark.SparkOutOfMemoryError: [AGGREGATE_OUT_OF_MEMORY] No memory\n\tat x"
+
+
+class _Py4JLike(Exception):
+    """Shaped like py4j's Py4JJavaError: a useless first line and the Java exception."""
+
+    java_exception = _Java()
+
+
+def test_a_jvm_failure_names_its_cause_and_is_not_blamed_on_the_user() -> None:
+    error = spark_failure(_Py4JLike("An error occurred while calling o88.collectToPython.\n"))
+    assert not isinstance(error, UserError)
+    assert error.message == (
+        "Spark failed to run the view: org.apache.spark.SparkOutOfMemoryError: "
+        "[AGGREGATE_OUT_OF_MEMORY] No memory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raised", "kind", "message"),
+    [
+        (
+            RuntimeError("[USER_RAISED_EXCEPTION] c: several values\nmore"),
+            ValidationFailed,
+            "[USER_RAISED_EXCEPTION] c: several values",
+        ),
+        (
+            RuntimeError("boom Unsupported: repeat past 64 levels"),
+            Unsupported,
+            "Unsupported: repeat past 64 levels",
+        ),
+        (RuntimeError(""), ValidationFailed, "RuntimeError"),
+    ],
+)
+def test_pyspark_errors_carry_the_views_message(
+    raised: Exception, kind: type[CaldicottError], message: str
+) -> None:
+    error = spark_failure(raised)
+    assert type(error) is kind and error.message == message
