@@ -122,14 +122,20 @@ class DuckDBWarehouse:
         return int(rows[0][0]) if rows else 0
 
     def iter_resources(self, resource_type: str, batch: int = 10_000) -> Iterator[dict[str, Any]]:
-        """Every current resource of a type, parsed, in id order."""
+        """Every current resource of a type, parsed, in id order (decimals as floats: for
+        the written digits, parse :meth:`iter_texts` keeping them)."""
+        for text in self.iter_texts(resource_type, batch):
+            yield orjson.loads(text)
+
+    def iter_texts(self, resource_type: str, batch: int = 10_000) -> Iterator[str]:
+        """Every current resource of a type as the JSON text loaded, in id order."""
         if resource_type not in self.resource_types():
             return
         cur = self.conn.cursor()
         cur.execute(f'SELECT resource FROM "{table_name(resource_type)}" ORDER BY id')  # noqa: S608
         while rows := cur.fetchmany(batch):
             for (text,) in rows:
-                yield orjson.loads(text)
+                yield text
 
     def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
         """Which of these ids the warehouse already holds for a type."""

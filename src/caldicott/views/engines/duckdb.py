@@ -7,9 +7,10 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from caldicott.errors import CaldicottError, StoreUnavailable, ValidationFailed
-from caldicott.store.warehouse import table_name
+from caldicott.store.warehouse import DuckDBWarehouse, table_name
 from caldicott.views.engines.base import (
     Capabilities,
     ResourceList,
@@ -17,9 +18,12 @@ from caldicott.views.engines.base import (
     ViewResult,
     Warehouse,
     ensure_supported,
+    features,
 )
+from caldicott.views.engines.duckdb_decimals import DecimalTextDialect
 from caldicott.views.engines.sql import SqlGenerator
 from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.engines.tagged_decimals import tagged_text, tagged_text_of_json, untag
 from caldicott.views.fhirpath.elements import conforms
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, ViewDefinition
@@ -37,6 +41,13 @@ UNSUPPORTED = {
 }
 
 PLACEHOLDER = re.compile(r"\$(p[0-9]+)")
+#: Functions that need a decimal's written digits, which DuckDB's JSON functions lose.
+WRITTEN_DIGITS = frozenset({"fn:lowBoundary", "fn:highBoundary"})
+
+
+def needs_written_digits(view: ViewDefinition) -> bool:
+    """Whether the view must see decimals as written (see ``duckdb_decimals``)."""
+    return not WRITTEN_DIGITS.isdisjoint(features(view))
 
 
 def decode_cell(col: Column, value: Any) -> Any:
@@ -73,8 +84,9 @@ class DuckDBEngine:
         """The view's SQL; ``typed``: the resources have the shape of the FHIR R4 element
         tables (true of the warehouse, which holds only validated resources)."""
         ensure_supported(self, view)
-        dialect = Dialect()
-        dialect.typed_paths = typed
+        written = needs_written_digits(view)
+        dialect = DecimalTextDialect() if written else Dialect()
+        dialect.typed_paths = typed and not written
         compiled = SqlGenerator(dialect, view).compile(table)
         # Typed paths may leave a constant's JSON form unused; DuckDB refuses unused ones.
         used = set(PLACEHOLDER.findall(compiled.sql))
@@ -82,15 +94,23 @@ class DuckDBEngine:
 
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
+        written = needs_written_digits(view)
         if isinstance(source, ResourceList):
             conn = duckdb.connect()
             try:
-                load_resources(conn, view.resource, source)
+                load_resources(conn, view.resource, source, tagged=written)
                 typed = all(conforms(r) for r in source.of_type(view.resource))
                 return self.execute(conn, view, typed)
             finally:
                 conn.close()
         assert isinstance(source, Warehouse)
+        if written:
+            conn = duckdb.connect()
+            try:
+                load_tagged_copy(conn, view.resource, source)
+                return self.execute(conn, view, typed=False)
+            finally:
+                conn.close()
         try:
             conn = duckdb.connect(str(source.path), read_only=True)
         except duckdb.Error as exc:
@@ -121,6 +141,9 @@ class DuckDBEngine:
             # A failure inside DuckDB is a bug (ours or DuckDB's), never the user's data:
             # an internal error with DuckDB's first line, not a native stack trace.
             raise CaldicottError(f"DuckDB failed to run the view: {_message(exc)}") from None
+        if needs_written_digits(view):  # tagged decimals in JSON cells become Decimals
+            cells = [tuple(zip(columns, row, strict=True)) for row in raw]
+            return ViewResult(names, [tuple(untag(decode_cell(c, v)) for c, v in r) for r in cells])
         if not any(_needs_decoding(c) for c in columns):
             return ViewResult(names, raw)  # typed cells come from DuckDB as they are
         rows = [tuple(decode_cell(c, v) for c, v in zip(columns, row, strict=True)) for row in raw]
@@ -132,18 +155,54 @@ def _message(exc: Exception) -> str:
     return text.split("Error: ", 1)[-1]
 
 
-def load_resources(
-    conn: duckdb.DuckDBPyConnection, resource_type: str, source: ResourceList
-) -> None:
-    """A warehouse-shaped table of one type in a scratch connection (suite, tests)."""
+def _scratch_table(conn: duckdb.DuckDBPyConnection, resource_type: str) -> str:
     name = table_name(resource_type)
     conn.execute(
         f'CREATE TABLE "{name}" (id VARCHAR, version_id VARCHAR, last_updated VARCHAR, '
         "load_id VARCHAR, resource JSON)"
     )
-    rows = [(str(r.get("id")), _dumps(r)) for r in source.of_type(resource_type)]
+    return name
+
+
+def load_resources(
+    conn: duckdb.DuckDBPyConnection,
+    resource_type: str,
+    source: ResourceList,
+    tagged: bool = False,
+) -> None:
+    """A warehouse-shaped table of one type in a scratch connection (suite, tests);
+    ``tagged``: decimals as tagged strings (``tagged_decimals``)."""
+    name = _scratch_table(conn, resource_type)
+    dumps = tagged_text if tagged else _dumps
+    rows = [(str(r.get("id")), dumps(r)) for r in source.of_type(resource_type)]
     if rows:
         conn.executemany(f'INSERT INTO "{name}" (id, resource) VALUES (?, ?)', rows)  # noqa: S608
+
+
+def load_tagged_copy(
+    conn: duckdb.DuckDBPyConnection, resource_type: str, source: Warehouse, batch: int = 20_000
+) -> None:
+    """The warehouse's resources of one type, decimals tagged as written, in a scratch
+    connection: DuckDB's JSON functions cannot read the stored digits themselves."""
+    name = _scratch_table(conn, resource_type)
+    sql = f'INSERT INTO "{name}" (resource) SELECT CAST(resource AS JSON) FROM _texts'  # noqa: S608
+    with DuckDBWarehouse(source.path, read_only=True) as store:
+        texts: list[str] = []
+        for text in store.iter_texts(resource_type):
+            texts.append(tagged_text_of_json(text))
+            if len(texts) >= batch:
+                _insert_texts(conn, sql, texts)
+        _insert_texts(conn, sql, texts)
+
+
+def _insert_texts(conn: duckdb.DuckDBPyConnection, sql: str, texts: list[str]) -> None:
+    if texts:
+        conn.register("_texts", pa.table({"resource": pa.array(texts, pa.string())}))
+        try:
+            conn.execute(sql)
+        finally:
+            conn.unregister("_texts")
+        texts.clear()
 
 
 def _dumps(resource: Any) -> str:

@@ -1,7 +1,7 @@
 """The Spark engine: the shared SQL generator with a Spark dialect, PySpark in local mode.
 
 Items are Spark VARIANT values parsed from the ``resource`` JSON text, whose decimals are
-tagged strings holding their written text (``spark_json``); lists are arrays of VARIANT;
+tagged strings holding their written text (``tagged_decimals``); lists are arrays of VARIANT;
 lambdas are Spark higher-order functions (``spark_dialect``). One SparkSession per
 process, started on first use (local[1], UI off, one shuffle partition) unless one is
 passed in.
@@ -23,8 +23,8 @@ from caldicott.views.engines.base import (
 )
 from caldicott.views.engines.duckdb import UNSUPPORTED, decode_cell
 from caldicott.views.engines.spark_dialect import SparkDialect
-from caldicott.views.engines.spark_json import spark_text, spark_text_of_json, untag
 from caldicott.views.engines.sql import SqlGenerator
+from caldicott.views.engines.tagged_decimals import tagged_text, tagged_text_of_json, untag
 from caldicott.views.model import ViewDefinition
 
 _SESSION: Any = None
@@ -84,20 +84,20 @@ class SparkEngine:
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
         if isinstance(source, ResourceList):
-            texts = [spark_text(r) for r in source.of_type(view.resource)]
+            texts = [tagged_text(r) for r in source.of_type(view.resource)]
         else:
             assert isinstance(source, Warehouse)
             with DuckDBWarehouse(source.path, read_only=True) as store:
-                texts = [spark_text(r) for r in store.iter_resources(view.resource)]
+                texts = [tagged_text_of_json(t) for t in store.iter_texts(view.resource)]
         return self._execute(view, texts)
 
     def run_texts(self, view: ViewDefinition, texts: list[str]) -> ViewResult:
         """Run a view over resources given as JSON text (each decimal kept as written)."""
         ensure_supported(self, view)
-        return self._execute(view, [spark_text_of_json(t) for t in texts])
+        return self._execute(view, [tagged_text_of_json(t) for t in texts])
 
     def _execute(self, view: ViewDefinition, texts: list[str]) -> ViewResult:
-        """Run a view over resources already in the form :func:`spark_text` gives."""
+        """Run a view over resources already in the form :func:`tagged_text` gives."""
         columns = view.columns
         names = tuple(c.name for c in columns)
         if not texts:

@@ -13,8 +13,8 @@ import itertools
 from collections.abc import Callable
 
 from caldicott.ingest.parse import MAX_DEPTH
-from caldicott.views.engines.spark_json import TAG_SQL
 from caldicott.views.engines.sql_dialect import Dialect, element_key, quote_text
+from caldicott.views.engines.tagged_decimals import TAG_SQL
 
 #: Levels a ``repeat`` is followed on Spark. Ingest refuses JSON nested deeper than
 #: MAX_DEPTH and each level of a repeat path goes at least one object or array deeper, so
@@ -91,7 +91,7 @@ class SparkDialect(Dialect):
     def _fresh(self) -> str:
         return f"_kind{next(self._names)}"
 
-    # A decimal from the data is a tagged string (see spark_json): U+0001 then its text.
+    # A decimal from the data is a tagged string (see tagged_decimals): U+0001 then its text.
     def _tagged(self, item: str) -> str:
         return f"startswith(CAST({item} AS STRING), {TAG_SQL})"
 
@@ -149,6 +149,9 @@ class SparkDialect(Dialect):
         # Tagged decimals back to JSON numbers, then Spark's own JSON of that, so 1.50 = 1.5.
         numbers = f"regexp_replace(to_json({value}), {self.quote(_TAGGED_IN_JSON)}, '$1')"
         return f"to_json(parse_json({numbers}))"
+
+    def comparable_items(self, coll: str) -> str:
+        return self.comparable(coll)  # VARIANT's JSON already prints 1.0 as 1
 
     def text(self, item: str) -> str:
         return f"to_json({item})"

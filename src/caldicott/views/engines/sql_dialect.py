@@ -160,6 +160,14 @@ class Dialect:
         """JSON text of an item or list, equal for equal values (compares objects, lists)."""
         return self.text(value)
 
+    def comparable_items(self, coll: str) -> str:
+        """Like ``comparable`` for a collection, its numbers compared by value (``1.0`` and
+        ``1`` print differently as JSON but are equal)."""
+        v = "_cmp"
+        number = self.to_json(self.number(v))
+        as_value = f"CASE WHEN {self.is_number(self.kind(v))} THEN {number} ELSE {v} END"
+        return self.comparable(self.transform(coll, v, as_value))
+
     def number_text(self, item: str) -> str:
         """A number item as written in the data (its precision sets lowBoundary())."""
         return self.text(item)

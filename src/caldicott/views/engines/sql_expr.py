@@ -246,7 +246,11 @@ class ExprCompiler:
         )
         if dated:
             string_compare = f"(CASE WHEN {precision} THEN NULL ELSE {string_compare} END)"
-        many = f"({d.comparable(a)} {sql_op} {d.comparable(b)})" if op in ("=", "!=") else "NULL"
+        many = (
+            f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
+            if op in ("=", "!=")
+            else "NULL"
+        )
         mismatch = "FALSE" if op in ("=", "!=") else "NULL"
         if op == "!=":
             mismatch = "TRUE"

@@ -1,23 +1,26 @@
-"""Decimals on Spark keep their written precision: lowBoundary()/highBoundary() and the
-decimal's type agree with the memory engine for every way a decimal can be written, at the
-root, after forEach (items cross levels as JSON text) and under repeat."""
+"""Decimals keep their written precision on Spark and on DuckDB (where a view needs it):
+lowBoundary()/highBoundary() and the decimal's type agree with the memory engine for every
+way a decimal can be written, at the root, after forEach (items cross levels as JSON text)
+and under repeat, from resources given directly and from the warehouse."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from caldicott.errors import ValidationFailed
+from caldicott.store.warehouse import DuckDBWarehouse
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
-from caldicott.views.engines.base import ResourceList
-from caldicott.views.engines.spark_json import TAG, spark_text, spark_text_of_json, untag
+from caldicott.views.engines.base import ResourceList, Warehouse
+from caldicott.views.engines.tagged_decimals import TAG, tagged_text, tagged_text_of_json, untag
 from caldicott.views.suite import normalise
 
-pytestmark = [pytest.mark.spark]
+SPARK = pytest.param("spark", marks=pytest.mark.spark)
 
 #: Trailing zeros, zero itself, negatives, exponents both ways, more digits than a double
 #: or Spark's DECIMAL(38) holds, and an integer.
@@ -94,14 +97,52 @@ def _rows(engine: str, view: dict[str, Any]) -> list[str]:
     return sorted(json.dumps(normalise(r), sort_keys=True) for r in result.dicts())
 
 
+def _engine_ready(engine: str) -> None:
+    if engine == "spark":
+        pytest.importorskip("pyspark")
+
+
+def _with_boundary(view: dict[str, Any]) -> dict[str, Any]:
+    """The view with a boundary column added: DuckDB reads decimals as written then."""
+    extra = {"name": "b", "path": "value.ofType(Quantity).value.highBoundary()", "type": "decimal"}
+    return {**view, "select": [*view["select"], {"column": [extra]}]}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
 @pytest.mark.parametrize("name", sorted(VIEWS))
-def test_spark_agrees_with_memory(name: str) -> None:
-    pytest.importorskip("pyspark")
-    assert _rows("spark", VIEWS[name]) == _rows("memory", VIEWS[name])
+def test_engines_agree_with_memory(engine: str, name: str) -> None:
+    _engine_ready(engine)
+    assert _rows(engine, VIEWS[name]) == _rows("memory", VIEWS[name])
+    view = _with_boundary(VIEWS[name])
+    assert _rows(engine, view) == _rows("memory", view)
 
 
-def test_objects_with_decimals_written_differently_are_equal() -> None:
-    pytest.importorskip("pyspark")
+@pytest.mark.parametrize("engine", ["memory", "duckdb", SPARK])
+def test_boundaries_from_the_warehouse_follow_the_stored_digits(
+    engine: str, tmp_path: Path
+) -> None:
+    _engine_ready(engine)
+    path = tmp_path / "warehouse.duckdb"
+    with DuckDBWarehouse(path) as store:
+        table = store.ensure_table("Observation")
+        for i, text in enumerate(WRITTEN):
+            written = (
+                f'{{"resourceType":"Observation","id":"o{i}","valueQuantity":{{"value":{text}}}}}'
+            )
+            store.conn.execute(
+                f'INSERT INTO "{table}" (id, resource) VALUES (?, ?)', [f"o{i}", written]
+            )
+    view = parse_view(VIEWS["low"])
+    got = {r["id"]: float(r["x"]) for r in get_engine(engine).run(view, Warehouse(path)).dicts()}
+    assert got["o1"] == pytest.approx(1.495)  # 1.50, not 1.45 as its float would give
+    assert got["o0"] == pytest.approx(0.95)
+    assert got["o2"] == pytest.approx(-0.0005)
+    assert got["o6"] == pytest.approx(149.5)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+def test_objects_with_decimals_written_differently_are_equal(engine: str) -> None:
+    _engine_ready(engine)
     resource = {
         "resourceType": "Observation",
         "id": "o",
@@ -114,15 +155,20 @@ def test_objects_with_decimals_written_differently_are_equal() -> None:
         {"name": "l", "path": "item[0].value = item[1].value"},
         {"name": "n", "path": "item[0].value != item[1].value"},
     ]
-    view = {"resource": "Observation", "select": [{"column": columns}]}
-    got = get_engine("spark").run(parse_view(view), ResourceList((resource,))).dicts()
-    assert got == get_engine("memory").run(parse_view(view), ResourceList((resource,))).dicts()
-    assert got == [{"q": True, "l": True, "n": False}]
+    boundary = {"name": "b", "path": "value.ofType(Quantity).value.lowBoundary()"}
+    view = {"resource": "Observation", "select": [{"column": [*columns, boundary]}]}
+    got = get_engine(engine).run(parse_view(view), ResourceList((resource,))).dicts()
+    expected = get_engine("memory").run(parse_view(view), ResourceList((resource,))).dicts()
+    assert [normalise(r) for r in got] == [normalise(r) for r in expected]
+    assert [{k: v for k, v in r.items() if k != "b"} for r in got] == [
+        {"q": True, "l": True, "n": False}
+    ]
 
 
-def test_boundaries_follow_the_written_digits() -> None:
-    pytest.importorskip("pyspark")
-    got = {r["id"]: r["x"] for r in map(json.loads, _rows("spark", VIEWS["low after forEach"]))}
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+def test_boundaries_follow_the_written_digits(engine: str) -> None:
+    _engine_ready(engine)
+    got = {r["id"]: r["x"] for r in map(json.loads, _rows(engine, VIEWS["low after forEach"]))}
     assert got["o1"] == pytest.approx(1.495)  # 1.50: two places, though Spark reads 1.5
     assert got["o0"] == pytest.approx(0.95)  # 1.0: one place, though Spark reads 1
     assert got["o2"] == pytest.approx(-0.0005)  # 0.000
@@ -131,7 +177,7 @@ def test_boundaries_follow_the_written_digits() -> None:
 
 def test_decimals_reach_spark_as_written_and_come_back_as_decimals() -> None:
     text = '{"resourceType":"Observation","a":[1.50,2,1e2,"x"],"b":{"c":0.000}}'
-    tagged = json.loads(spark_text_of_json(text))
+    tagged = json.loads(tagged_text_of_json(text))
     assert tagged == {
         "resourceType": "Observation",
         "a": [f"{TAG}1.50", 2, f"{TAG}1E+2", "x"],
@@ -139,11 +185,11 @@ def test_decimals_reach_spark_as_written_and_come_back_as_decimals() -> None:
     }
     assert untag(tagged["a"]) == [Decimal("1.50"), 2, Decimal("100"), "x"]
     assert str(untag(tagged["b"])["c"]) == "0.000"
-    assert json.loads(spark_text({"resourceType": "Basic", "v": 1.0}))["v"] == f"{TAG}1.0"
+    assert json.loads(tagged_text({"resourceType": "Basic", "v": 1.0}))["v"] == f"{TAG}1.0"
 
 
 def test_a_string_that_looks_tagged_is_refused_not_misread() -> None:
     with pytest.raises(ValidationFailed, match="U\\+0001"):
-        spark_text({"resourceType": "Patient", "name": [{"family": f"{TAG}1.5"}]})
+        tagged_text({"resourceType": "Patient", "name": [{"family": f"{TAG}1.5"}]})
     with pytest.raises(ValidationFailed, match="not finite"):
-        spark_text({"resourceType": "Basic", "v": float("nan")})
+        tagged_text({"resourceType": "Basic", "v": float("nan")})

@@ -31,17 +31,17 @@ TAG = "\x01"
 TAG_SQL = "chr(1)"
 
 
-def spark_text(resource: Mapping[str, Any]) -> str:
+def tagged_text(resource: Mapping[str, Any]) -> str:
     """One resource as the JSON text given to Spark, its decimals tagged."""
     return orjson.dumps(_tagged(resource, str(resource.get("resourceType")))).decode()
 
 
-def spark_text_of_json(text: str) -> str:
-    """Like :func:`spark_text` for resource JSON text, keeping each decimal as written."""
+def tagged_text_of_json(text: str) -> str:
+    """Like :func:`tagged_text` for resource JSON text, keeping each decimal as written."""
     resource = json.loads(text, parse_float=Decimal)
     if not isinstance(resource, dict):
         raise ValidationFailed("a resource must be a JSON object")
-    return spark_text(resource)
+    return tagged_text(resource)
 
 
 def _tagged(node: Any, resource_type: str) -> Any:

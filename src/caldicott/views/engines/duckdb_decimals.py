@@ -1,0 +1,57 @@
+"""DuckDB's dialect for views that need a decimal's written digits (its boundaries).
+
+DuckDB's JSON functions read every number as a double and print it back shortest
+(``json_extract`` gives ``1.5`` for ``1.50``, and there is no raw-number option), so
+``lowBoundary()`` of ``1.50`` would be ``1.45`` where FHIRPath says ``1.495``. For views that
+call ``lowBoundary()`` or ``highBoundary()`` the engine hands DuckDB the resources with
+their decimals as tagged strings (``tagged_decimals``, as for Spark), and this dialect
+reads a tagged string as a decimal: its kind, value and text. Other views keep the plain
+dialect and the element tables, which are faster.
+"""
+
+from __future__ import annotations
+
+from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.engines.tagged_decimals import TAG_SQL
+
+#: A tagged decimal inside DuckDB's JSON text: the string "\u0001<decimal>".
+_TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
+
+
+class DecimalTextDialect(Dialect):
+    def _raw(self, item: str) -> str:
+        return super().string(item)
+
+    def _tagged(self, item: str) -> str:
+        return f"starts_with({self._raw(item)}, {TAG_SQL})"
+
+    def _untagged(self, item: str) -> str:
+        return f"substr({self._raw(item)}, 2)"
+
+    def kind(self, item: str) -> str:
+        k = super().kind(item)
+        return f"(CASE WHEN {k} = 'VARCHAR' AND {self._tagged(item)} THEN 'DOUBLE' ELSE {k} END)"
+
+    def string(self, item: str) -> str:
+        return f"ltrim({self._raw(item)}, {TAG_SQL})"
+
+    def number(self, item: str) -> str:
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST({self._untagged(item)} AS DOUBLE) "
+            f"ELSE {super().number(item)} END)"
+        )
+
+    def integer(self, item: str) -> str:
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST(CAST({self._untagged(item)} AS JSON) "
+            f"AS BIGINT) ELSE {super().integer(item)} END)"
+        )
+
+    def number_text(self, item: str) -> str:
+        return self.string(item)
+
+    def comparable(self, value: str) -> str:
+        # Tagged decimals back to JSON numbers, then DuckDB's own printing, so 1.50 = 1.5.
+        text = f"CAST(to_json({value}) AS VARCHAR)"
+        numbers = f"regexp_replace({text}, {self.quote(_TAGGED_IN_JSON)}, '\\1', 'g')"
+        return f"CAST(json_extract(CAST({numbers} AS JSON), '$') AS VARCHAR)"
