@@ -105,3 +105,11 @@ def test_worker_count() -> None:
     assert workers.worker_count(0, workers.AUTO_MIN_BYTES) == max(
         1, min(os.cpu_count() or 1, workers.AUTO_MAX_WORKERS)
     )
+
+
+def test_the_automatic_count_keeps_a_load_under_two_gib(monkeypatch: pytest.MonkeyPatch) -> None:
+    # measured at 100,000 patients (docs/ingest.md#measured): the loader and each worker
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    count = workers.worker_count(0, 10 * workers.AUTO_MIN_BYTES)
+    assert count >= 2
+    assert 1_272 + count * 240 < 2_048
