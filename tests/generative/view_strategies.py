@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -10,6 +11,9 @@ WORDS = st.sampled_from(["ann", "bob", "O'Neil", "zoë", "", "x y", "official"])
 USES = st.sampled_from(["official", "usual", "maiden"])
 SYSTEMS = st.sampled_from(["phone", "email", "fax"])
 DATES = st.sampled_from(["1970", "1980-04", "1990-12-31", "2001-02-03"])
+#: Decimals as a source may write them (trailing zeros and exponents carry precision).
+DECIMALS = st.sampled_from(["1.50", "1.5", "0.000", "-2.25", "1E+2", "1.25e-3", "3"])
+MEASURE_URL = "https://example.org/measure"
 
 
 def _opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -58,6 +62,15 @@ def patients(draw: st.DrawFn, index: int) -> dict[str, Any]:
     )
     if contacts:
         out["contact"] = contacts
+    measures = draw(st.lists(DECIMALS, max_size=2))
+    if measures:
+        out["extension"] = [
+            {
+                "url": MEASURE_URL,
+                "valueDecimal": Decimal(m) if "." in m or "E" in m.upper() else int(m),
+            }
+            for m in measures
+        ]
     deceased = draw(st.sampled_from([None, True, False, "2020-01-01"]))
     if isinstance(deceased, bool):
         out["deceasedBoolean"] = deceased
@@ -96,6 +109,11 @@ PATIENT_COLUMNS = [
     ("%rowIndex", "integer"),
     ("'const'", "string"),
     ("gender & '-' & birthDate", "string"),
+    ("extension.value.ofType(decimal).first()", "decimal"),
+    ("extension.value.ofType(decimal).first().lowBoundary()", "decimal"),
+    ("extension.value.ofType(decimal).last().highBoundary()", "decimal"),
+    ("extension.value.ofType(decimal).first() = 1.5", "boolean"),
+    ("extension.value.ofType(decimal).first() > 1", "boolean"),
 ]
 NAME_COLUMNS = [
     ("family", "string"),
