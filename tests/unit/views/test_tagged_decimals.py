@@ -193,3 +193,38 @@ def test_a_string_that_looks_tagged_is_refused_not_misread() -> None:
         tagged_text({"resourceType": "Patient", "name": [{"family": f"{TAG}1.5"}]})
     with pytest.raises(ValidationFailed, match="not finite"):
         tagged_text({"resourceType": "Basic", "v": float("nan")})
+
+
+def test_duckdb_tags_decimals_in_the_text_and_nothing_inside_strings() -> None:
+    import duckdb
+
+    from caldicott.views.engines.duckdb_decimals import tagged_source
+
+    text = (
+        '{"a":1.50,"b":[2,1E+2,-0.000,"x 1.5 \\"q\\" 2.0"],'
+        '"c":{"d":12,"e":1.25e-3},"f":"\\\\","g":"3.5"}'
+    )
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE t (id VARCHAR, resource JSON)")
+    conn.execute("INSERT INTO t VALUES ('x', ?)", [text])
+    row = conn.execute(f"SELECT CAST(resource AS VARCHAR) FROM {tagged_source('t')}").fetchone()
+    assert row is not None
+    assert json.loads(row[0]) == {
+        "a": f"{TAG}1.50",
+        "b": [2, f"{TAG}1E+2", f"{TAG}-0.000", 'x 1.5 "q" 2.0'],
+        "c": {"d": 12, "e": f"{TAG}1.25e-3"},
+        "f": "\\",
+        "g": "3.5",
+    }
+
+
+def test_duckdb_refuses_a_string_that_looks_tagged() -> None:
+    resource = {
+        "resourceType": "Observation",
+        "id": "o",
+        "code": {"text": f"{TAG}1.5"},
+        "valueQuantity": {"value": Decimal("1.50")},
+    }
+    view = parse_view(VIEWS["low"])
+    with pytest.raises(ValidationFailed, match="U\\+0001"):
+        get_engine("duckdb").run(view, ResourceList((resource,)))

@@ -7,10 +7,9 @@ from typing import Any
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from caldicott.errors import CaldicottError, StoreUnavailable, ValidationFailed
-from caldicott.store.warehouse import DuckDBWarehouse, table_name
+from caldicott.store.warehouse import table_name
 from caldicott.views.engines.base import (
     Capabilities,
     ResourceList,
@@ -20,10 +19,10 @@ from caldicott.views.engines.base import (
     ensure_supported,
     features,
 )
-from caldicott.views.engines.duckdb_decimals import DecimalTextDialect
+from caldicott.views.engines.duckdb_decimals import DecimalTextDialect, tagged_source
 from caldicott.views.engines.sql import SqlGenerator
 from caldicott.views.engines.sql_dialect import Dialect
-from caldicott.views.engines.tagged_decimals import tagged_text, tagged_text_of_json, untag
+from caldicott.views.engines.tagged_decimals import untag
 from caldicott.views.fhirpath.elements import conforms
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, ViewDefinition
@@ -94,23 +93,15 @@ class DuckDBEngine:
 
     def run(self, view: ViewDefinition, source: Source) -> ViewResult:
         ensure_supported(self, view)
-        written = needs_written_digits(view)
         if isinstance(source, ResourceList):
             conn = duckdb.connect()
             try:
-                load_resources(conn, view.resource, source, tagged=written)
+                load_resources(conn, view.resource, source)
                 typed = all(conforms(r) for r in source.of_type(view.resource))
                 return self.execute(conn, view, typed)
             finally:
                 conn.close()
         assert isinstance(source, Warehouse)
-        if written:
-            conn = duckdb.connect()
-            try:
-                load_tagged_copy(conn, view.resource, source)
-                return self.execute(conn, view, typed=False)
-            finally:
-                conn.close()
         try:
             conn = duckdb.connect(str(source.path), read_only=True)
         except duckdb.Error as exc:
@@ -132,6 +123,8 @@ class DuckDBEngine:
         names = tuple(c.name for c in columns)
         if not exists or not exists[0]:
             return ViewResult(names, [])
+        if needs_written_digits(view):
+            table = tagged_source(table)  # decimals as written (see duckdb_decimals)
         sql, params = self.compile(view, table, typed)
         try:
             raw = conn.execute(sql, params).fetchall()
@@ -165,44 +158,17 @@ def _scratch_table(conn: duckdb.DuckDBPyConnection, resource_type: str) -> str:
 
 
 def load_resources(
-    conn: duckdb.DuckDBPyConnection,
-    resource_type: str,
-    source: ResourceList,
-    tagged: bool = False,
+    conn: duckdb.DuckDBPyConnection, resource_type: str, source: ResourceList
 ) -> None:
-    """A warehouse-shaped table of one type in a scratch connection (suite, tests);
-    ``tagged``: decimals as tagged strings (``tagged_decimals``)."""
-    name = _scratch_table(conn, resource_type)
-    dumps = tagged_text if tagged else _dumps
-    rows = [(str(r.get("id")), dumps(r)) for r in source.of_type(resource_type)]
+    """A warehouse-shaped table of one type in a scratch connection (suite, tests)."""
+    name = table_name(resource_type)
+    conn.execute(
+        f'CREATE TABLE "{name}" (id VARCHAR, version_id VARCHAR, last_updated VARCHAR, '
+        "load_id VARCHAR, resource JSON)"
+    )
+    rows = [(str(r.get("id")), _dumps(r)) for r in source.of_type(resource_type)]
     if rows:
         conn.executemany(f'INSERT INTO "{name}" (id, resource) VALUES (?, ?)', rows)  # noqa: S608
-
-
-def load_tagged_copy(
-    conn: duckdb.DuckDBPyConnection, resource_type: str, source: Warehouse, batch: int = 20_000
-) -> None:
-    """The warehouse's resources of one type, decimals tagged as written, in a scratch
-    connection: DuckDB's JSON functions cannot read the stored digits themselves."""
-    name = _scratch_table(conn, resource_type)
-    sql = f'INSERT INTO "{name}" (resource) SELECT CAST(resource AS JSON) FROM _texts'  # noqa: S608
-    with DuckDBWarehouse(source.path, read_only=True) as store:
-        texts: list[str] = []
-        for text in store.iter_texts(resource_type):
-            texts.append(tagged_text_of_json(text))
-            if len(texts) >= batch:
-                _insert_texts(conn, sql, texts)
-        _insert_texts(conn, sql, texts)
-
-
-def _insert_texts(conn: duckdb.DuckDBPyConnection, sql: str, texts: list[str]) -> None:
-    if texts:
-        conn.register("_texts", pa.table({"resource": pa.array(texts, pa.string())}))
-        try:
-            conn.execute(sql)
-        finally:
-            conn.unregister("_texts")
-        texts.clear()
 
 
 def _dumps(resource: Any) -> str:

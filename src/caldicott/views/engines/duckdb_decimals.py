@@ -2,20 +2,50 @@
 
 DuckDB's JSON functions read every number as a double and print it back shortest
 (``json_extract`` gives ``1.5`` for ``1.50``, and there is no raw-number option), so
-``lowBoundary()`` of ``1.50`` would be ``1.45`` where FHIRPath says ``1.495``. For views that
-call ``lowBoundary()`` or ``highBoundary()`` the engine hands DuckDB the resources with
-their decimals as tagged strings (``tagged_decimals``, as for Spark), and this dialect
-reads a tagged string as a decimal: its kind, value and text. Other views keep the plain
+``lowBoundary()`` of ``1.50`` would be ``1.45`` where FHIRPath says ``1.495``. The stored
+text still has the digits. For views that call ``lowBoundary()`` or ``highBoundary()`` the
+engine reads the table through :func:`tagged_source`, which rewrites each decimal in the
+text as a tagged string (the form ``tagged_decimals`` gives Spark), and this dialect reads
+a tagged string as a decimal: its kind, value and text. Other views keep the plain
 dialect and the element tables, which are faster.
 """
 
 from __future__ import annotations
 
-from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.engines.sql_dialect import Dialect, quote_text
 from caldicott.views.engines.tagged_decimals import TAG_SQL
 
 #: A tagged decimal inside DuckDB's JSON text: the string "\u0001<decimal>".
 _TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
+#: In JSON text, a whole string (group 1) or a number with a fraction or an exponent
+#: (group 2). Strings are matched whole, so digits inside them are never taken for numbers.
+_STRING_OR_DECIMAL = (
+    r'("(?:[^"\\]|\\.)*")|(-?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|-?[0-9]+[eE][+-]?[0-9]+)'
+)
+_REFUSED = (
+    "a string in a resource starts with U+0001, a control character FHIR does not allow in strings"
+)
+
+
+def tagged_source(table: str) -> str:
+    """The table with each decimal in its resource text made a tagged string, as written.
+
+    Valid JSON holds no raw control characters, so U+0002 and U+0003 can mark each match:
+    strings come back as they were, decimals between the marks become the tagged string.
+    A string that already starts with the tag is refused rather than misread.
+    """
+    text = "CAST(resource AS VARCHAR)"
+    marked = (
+        f"regexp_replace({text}, {quote_text(_STRING_OR_DECIMAL)}, "
+        "'\\1' || chr(2) || '\\2' || chr(3), 'g')"
+    )
+    strings = f"regexp_replace({marked}, '\\x02\\x03', '', 'g')"
+    tagged = f"regexp_replace({strings}, '\\x02([^\\x03]*)\\x03', '\"\\\\u0001\\1\"', 'g')"
+    checked = (
+        f"CASE WHEN contains({text}, '\"\\u0001') THEN CAST(error({quote_text(_REFUSED)}) AS JSON) "
+        f"ELSE CAST({tagged} AS JSON) END"
+    )
+    return f"(SELECT id, {checked} AS resource FROM {table})"  # noqa: S608 - generator-made
 
 
 class DecimalTextDialect(Dialect):
