@@ -49,3 +49,29 @@ def test_pyspark_errors_carry_the_views_message(
 ) -> None:
     error = spark_failure(raised)
     assert type(error) is kind and error.message == message
+
+
+class _Conf:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+
+class _Session:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.conf = _Conf(values)
+
+
+def test_a_deployments_own_session_is_checked_for_the_settings_long_runs_need(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from caldicott.views.engines.spark import NEEDED_SETTINGS, SparkEngine, missing_settings
+
+    assert missing_settings(_Session(dict(NEEDED_SETTINGS))) == []
+    assert missing_settings(_Session({})) == sorted(NEEDED_SETTINGS)
+    with caplog.at_level("WARNING", logger="caldicott"):
+        SparkEngine(_Session({"spark.sql.parser.manageParserCaches": "true"}))
+    (record,) = [r for r in caplog.records if "lacks settings" in r.getMessage()]
+    assert record.missing == ["spark.sql.parser.parserDfaCacheFlushRatio"]  # type: ignore[attr-defined]

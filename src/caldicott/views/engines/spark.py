@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caldicott.applog import get_logger
 from caldicott.errors import CaldicottError, StoreUnavailable, Unsupported, ValidationFailed
 from caldicott.store.warehouse import DuckDBWarehouse, table_name
 from caldicott.views.engines.base import (
@@ -28,6 +29,22 @@ from caldicott.views.engines.tagged_decimals import tagged_text, tagged_text_of_
 from caldicott.views.model import ViewDefinition
 
 _SESSION: Any = None
+log = get_logger(__name__)
+
+#: Settings a long-lived session needs (see :func:`spark_session`), and their values.
+NEEDED_SETTINGS = {
+    "spark.sql.parser.manageParserCaches": "true",
+    "spark.sql.parser.parserDfaCacheFlushRatio": "2",
+}
+
+
+_CACHES, _RATIO = NEEDED_SETTINGS
+
+
+def missing_settings(session: Any) -> list[str]:
+    """The needed settings a session (a deployment's own, say) does not have."""
+    conf = session.conf
+    return [k for k, v in NEEDED_SETTINGS.items() if str(conf.get(k, "")).lower() != v]
 
 
 def spark_session() -> Any:
@@ -49,8 +66,8 @@ def spark_session() -> Any:
             # Spark's SQL parser (ANTLR) keeps a DFA cache that grows with every long query
             # and is never emptied by default: ~0.8 GB after the conformance suite, then
             # aggregations fail for want of memory. Let Spark flush it past 2% of memory.
-            .config("spark.sql.parser.manageParserCaches", "true")
-            .config("spark.sql.parser.parserDfaCacheFlushRatio", "2")
+            .config("spark.sql.parser.manageParserCaches", NEEDED_SETTINGS[_CACHES])
+            .config("spark.sql.parser.parserDfaCacheFlushRatio", NEEDED_SETTINGS[_RATIO])
             # A view's lateral joins each aggregate, and each aggregation takes at least a
             # page; small pages keep a small query's many aggregations small.
             .config("spark.buffer.pageSize", "2m")
@@ -69,6 +86,12 @@ class SparkEngine:
 
     def __init__(self, session: Any = None) -> None:
         self._session = session
+        if session is not None and (missing := missing_settings(session)):
+            # Spark reads these when the session starts: the deployment must set them.
+            log.warning(
+                "spark session lacks settings that keep long runs within memory",
+                extra={"missing": missing},
+            )
 
     @property
     def session(self) -> Any:
