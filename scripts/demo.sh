@@ -28,7 +28,9 @@ $CALDICOTT quarantine list | tail -n 5
 step "Data quality"
 $CALDICOTT quality report --format html --out "$CALDICOTT_HOME/reports/quality.html" > /dev/null
 echo "quality report: $CALDICOTT_HOME/reports/quality.html"
-$CALDICOTT quality report --format json | head -n 20
+# to a file first: under pipefail, `| head` would fail the demo when it closes the pipe
+$CALDICOTT quality report --format json --out "$CALDICOTT_HOME/reports/quality.json" > /dev/null
+head -n 20 "$CALDICOTT_HOME/reports/quality.json"
 
 step "Patients' choices: National Data Opt-outs, Type 1 opt-outs and FHIR Consents"
 $CALDICOTT consent import-optouts "$EXPORT/national-opt-outs.csv" --actor demo-import
