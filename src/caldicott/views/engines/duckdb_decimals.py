@@ -12,8 +12,8 @@ dialect and the element tables, which are faster.
 
 from __future__ import annotations
 
-from caldicott.views.engines.sql_dialect import Dialect, quote_text
-from caldicott.views.engines.tagged_decimals import TAG_SQL
+from caldicott.views.engines.sql_dialect import quote_text
+from caldicott.views.engines.tagged_decimals import TAG_SQL, TaggedDialect
 
 #: A tagged decimal inside DuckDB's JSON text: the string "\u0001<decimal>".
 _TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
@@ -48,7 +48,7 @@ def tagged_source(table: str) -> str:
     return f"(SELECT id, {checked} AS resource FROM {table})"  # noqa: S608 - generator-made
 
 
-class DecimalTextDialect(Dialect):
+class DecimalTextDialect(TaggedDialect):
     def _raw(self, item: str) -> str:
         return super().string(item)
 
@@ -65,20 +65,8 @@ class DecimalTextDialect(Dialect):
     def string(self, item: str) -> str:
         return f"ltrim({self._raw(item)}, {TAG_SQL})"
 
-    def number(self, item: str) -> str:
-        return (
-            f"(CASE WHEN {self._tagged(item)} THEN CAST({self._untagged(item)} AS DOUBLE) "
-            f"ELSE {super().number(item)} END)"
-        )
-
-    def integer(self, item: str) -> str:
-        return (
-            f"(CASE WHEN {self._tagged(item)} THEN CAST(CAST({self._untagged(item)} AS JSON) "
-            f"AS BIGINT) ELSE {super().integer(item)} END)"
-        )
-
-    def number_text(self, item: str) -> str:
-        return self.string(item)
+    def _parse_json(self, text: str) -> str:
+        return f"CAST({text} AS JSON)"
 
     def comparable(self, value: str) -> str:
         # Tagged decimals back to JSON numbers, then DuckDB's own printing, so 1.50 = 1.5.

@@ -13,8 +13,8 @@ import itertools
 from collections.abc import Callable
 
 from caldicott.ingest.parse import MAX_DEPTH
-from caldicott.views.engines.sql_dialect import Dialect, element_key, quote_text
-from caldicott.views.engines.tagged_decimals import TAG_SQL
+from caldicott.views.engines.sql_dialect import element_key, quote_text
+from caldicott.views.engines.tagged_decimals import TAG_SQL, TaggedDialect
 
 #: Levels a ``repeat`` is followed on Spark. Ingest refuses JSON nested deeper than
 #: MAX_DEPTH and each level of a repeat path goes at least one object or array deeper, so
@@ -24,7 +24,7 @@ REPEAT_LEVELS = MAX_DEPTH
 _TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
 
 
-class SparkDialect(Dialect):
+class SparkDialect(TaggedDialect):
     name = "spark"
     json_type_name = "VARIANT"
     bind_items = True
@@ -130,20 +130,8 @@ class SparkDialect(Dialect):
     def string(self, item: str) -> str:
         return f"trim(LEADING {TAG_SQL} FROM CAST({item} AS STRING))"
 
-    def number(self, item: str) -> str:
-        return (
-            f"(CASE WHEN {self._tagged(item)} THEN CAST({self._untagged(item)} AS DOUBLE) "
-            f"ELSE CAST({item} AS DOUBLE) END)"
-        )
-
-    def integer(self, item: str) -> str:
-        return (
-            f"(CASE WHEN {self._tagged(item)} THEN CAST(parse_json({self._untagged(item)}) "
-            f"AS BIGINT) ELSE CAST({item} AS BIGINT) END)"
-        )
-
-    def number_text(self, item: str) -> str:
-        return self.string(item)
+    def _parse_json(self, text: str) -> str:
+        return f"parse_json({text})"
 
     def comparable(self, value: str) -> str:
         # Tagged decimals back to JSON numbers, then Spark's own JSON of that, so 1.50 = 1.5.

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from caldicott.errors import ValidationFailed
+from caldicott.views.engines.sql_dialect import Dialect
 
 TAG = "\x01"
 #: The tag as Spark SQL text.
@@ -79,3 +80,34 @@ def untag(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: untag(v) for k, v in value.items()}
     return value
+
+
+class TaggedDialect(Dialect):
+    """What a dialect reads differently when decimals arrive as tagged strings: a tagged
+    string's value, integer value and written text. Each engine says how to test for the
+    tag, strip it and parse JSON text."""
+
+    def _tagged(self, item: str) -> str:
+        raise NotImplementedError
+
+    def _untagged(self, item: str) -> str:
+        raise NotImplementedError
+
+    def _parse_json(self, text: str) -> str:
+        raise NotImplementedError
+
+    def number(self, item: str) -> str:
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST({self._untagged(item)} AS DOUBLE) "
+            f"ELSE {super().number(item)} END)"
+        )
+
+    def integer(self, item: str) -> str:
+        parsed = self._parse_json(self._untagged(item))
+        return (
+            f"(CASE WHEN {self._tagged(item)} THEN CAST({parsed} AS BIGINT) "
+            f"ELSE {super().integer(item)} END)"
+        )
+
+    def number_text(self, item: str) -> str:
+        return self.string(item)
