@@ -131,9 +131,7 @@ class DuckDBEngine:
         except duckdb.InvalidInputException as exc:
             raise ValidationFailed(_message(exc)) from None
         except duckdb.Error as exc:
-            # A failure inside DuckDB is a bug (ours or DuckDB's), never the user's data:
-            # an internal error with DuckDB's first line, not a native stack trace.
-            raise CaldicottError(f"DuckDB failed to run the view: {_message(exc)}") from None
+            raise internal_failure(exc) from None
         if needs_written_digits(view):  # tagged decimals in JSON cells become Decimals
             cells = [tuple(zip(columns, row, strict=True)) for row in raw]
             return ViewResult(names, [tuple(untag(decode_cell(c, v)) for c, v in r) for r in cells])
@@ -143,18 +141,21 @@ class DuckDBEngine:
         return ViewResult(names, rows)
 
 
+def internal_failure(exc: Exception) -> CaldicottError:
+    """A failure inside DuckDB: a bug (ours or DuckDB's), never the user's view or data.
+
+    An internal error, not a native stack trace. DuckDB's own words are kept only for its
+    internal errors (about its plan, never a value); other messages may quote a value
+    from the data (``Could not convert string ...``), so only their class is given.
+    """
+    if isinstance(exc, duckdb.InternalException):
+        return CaldicottError(f"DuckDB failed to run the view: {_message(exc)}")
+    return CaldicottError(f"DuckDB failed to run the view ({type(exc).__name__})")
+
+
 def _message(exc: Exception) -> str:
     text = str(exc).splitlines()[0]
     return text.split("Error: ", 1)[-1]
-
-
-def _scratch_table(conn: duckdb.DuckDBPyConnection, resource_type: str) -> str:
-    name = table_name(resource_type)
-    conn.execute(
-        f'CREATE TABLE "{name}" (id VARCHAR, version_id VARCHAR, last_updated VARCHAR, '
-        "load_id VARCHAR, resource JSON)"
-    )
-    return name
 
 
 def load_resources(

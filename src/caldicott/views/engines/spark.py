@@ -9,6 +9,7 @@ passed in.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from caldicott.applog import get_logger
@@ -140,15 +141,21 @@ class SparkEngine:
         return ViewResult(names, rows)
 
 
+#: Spark's error classes, as its messages name them: ``[AGGREGATE_OUT_OF_MEMORY]``.
+_ERROR_CLASS = re.compile(r"\[[A-Z][A-Z0-9_.]*\]")
+
+
 def spark_failure(exc: Exception) -> CaldicottError:
     """The error to raise for an exception from running a view's SQL on Spark."""
     java = getattr(exc, "java_exception", None)
     if java is not None:
         # Not one of PySpark's own errors (those carry the view's message): a failure of
         # the JVM, such as running out of memory. Its cause, not py4j's "An error occurred
-        # while calling o1.collectToPython".
-        cause = str(java.toString()).splitlines()[0][:500]
-        return CaldicottError(f"Spark failed to run the view: {cause}")
+        # while calling o1.collectToPython": the Java class and Spark's error classes
+        # (``[AGGREGATE_OUT_OF_MEMORY]``), never the rest, which may quote a value.
+        first = str(java.toString()).splitlines()[0]
+        named = [first.split(":", 1)[0].strip(), *_ERROR_CLASS.findall(first)]
+        return CaldicottError(f"Spark failed to run the view: {' '.join(named)[:500]}")
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "Unsupported:" in message:
         return Unsupported(message[message.index("Unsupported:") :])
