@@ -102,22 +102,3 @@ def test_a_failure_inside_duckdb_is_an_internal_error_not_a_native_trace(
     with pytest.raises(CaldicottError, match="DuckDB failed to run the view") as caught:
         engine.run(parse_view(view), ResourceList(PATIENTS))
     assert "Stack Trace" not in caught.value.message
-
-
-def test_a_duckdb_failure_that_quotes_a_value_gives_only_its_class(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    engine = DuckDBEngine()
-
-    def converting(*_: Any, **__: Any) -> tuple[str, dict[str, Any]]:
-        return "SELECT CAST(json_extract_string(resource, '$.id') AS INTEGER) FROM fhir_Patient", {}
-
-    monkeypatch.setattr(engine, "compile", converting)
-    view = {
-        "resourceType": "ViewDefinition",
-        "resource": "Patient",
-        "select": [{"column": [_col("i", "id", "id")]}],
-    }
-    with pytest.raises(CaldicottError) as caught:
-        engine.run(parse_view(view), ResourceList(PATIENTS))
-    assert caught.value.message == "DuckDB failed to run the view (ConversionException)"

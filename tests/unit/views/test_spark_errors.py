@@ -28,21 +28,6 @@ def test_a_jvm_failure_names_its_cause_and_is_not_blamed_on_the_user() -> None:
     )
 
 
-class _JavaQuotingAValue:
-    def toString(self) -> str:  # py4j's name
-        return 'java.lang.NumberFormatException: For input string: "Smith"'
-
-
-class _Py4JQuoting(Exception):
-    java_exception = _JavaQuotingAValue()
-
-
-def test_a_jvm_failure_never_quotes_what_the_java_message_says_of_the_data() -> None:
-    error = spark_failure(_Py4JQuoting("An error occurred while calling o9.collectToPython."))
-    assert error.message == "Spark failed to run the view: java.lang.NumberFormatException"
-    assert "Smith" not in error.message
-
-
 @pytest.mark.parametrize(
     ("raised", "kind", "message"),
     [

@@ -21,7 +21,7 @@ from caldicott.views.engines.base import (
 )
 from caldicott.views.engines.duckdb_decimals import DecimalTextDialect, tagged_source
 from caldicott.views.engines.sql import SqlGenerator
-from caldicott.views.engines.sql_dialect import Dialect
+from caldicott.views.engines.sql_dialect import Dialect, quote_text
 from caldicott.views.engines.tagged_decimals import untag
 from caldicott.views.fhirpath.elements import conforms
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
@@ -129,7 +129,10 @@ class DuckDBEngine:
         try:
             raw = conn.execute(sql, params).fetchall()
         except duckdb.InvalidInputException as exc:
-            raise ValidationFailed(_message(exc)) from None
+            message = _message(exc)
+            if quote_text(message)[1:-1] in sql:  # an error() the view's SQL raises
+                raise ValidationFailed(message) from None
+            raise internal_failure(exc) from None  # DuckDB's own; it may quote the data
         except duckdb.Error as exc:
             raise internal_failure(exc) from None
         if needs_written_digits(view):  # tagged decimals in JSON cells become Decimals
