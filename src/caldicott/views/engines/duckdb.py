@@ -123,7 +123,8 @@ class DuckDBEngine:
         names = tuple(c.name for c in columns)
         if not exists or not exists[0]:
             return ViewResult(names, [])
-        if needs_written_digits(view):
+        written = needs_written_digits(view)
+        if written:
             table = tagged_source(table)  # decimals as written (see duckdb_decimals)
         sql, params = self.compile(view, table, typed)
         try:
@@ -135,7 +136,7 @@ class DuckDBEngine:
             raise internal_failure(exc) from None  # DuckDB's own; it may quote the data
         except duckdb.Error as exc:
             raise internal_failure(exc) from None
-        if needs_written_digits(view):  # tagged decimals in JSON cells become Decimals
+        if written:  # tagged decimals in JSON cells become Decimals
             cells = [tuple(zip(columns, row, strict=True)) for row in raw]
             return ViewResult(names, [tuple(untag(decode_cell(c, v)) for c, v in r) for r in cells])
         if not any(_needs_decoding(c) for c in columns):

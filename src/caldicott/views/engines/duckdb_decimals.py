@@ -13,18 +13,19 @@ dialect and the element tables, which are faster.
 from __future__ import annotations
 
 from caldicott.views.engines.sql_dialect import quote_text
-from caldicott.views.engines.tagged_decimals import TAG_SQL, TaggedDialect
+from caldicott.views.engines.tagged_decimals import (
+    TAG_IN_STRING,
+    TAG_SQL,
+    TAGGED_IN_JSON,
+    TaggedDialect,
+)
 
-#: A tagged decimal inside DuckDB's JSON text: the string "\u0001<decimal>".
-_TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
 #: In JSON text, a whole string (group 1) or a number with a fraction or an exponent
 #: (group 2). Strings are matched whole, so digits inside them are never taken for numbers.
 _STRING_OR_DECIMAL = (
     r'("(?:[^"\\]|\\.)*")|(-?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|-?[0-9]+[eE][+-]?[0-9]+)'
 )
-_REFUSED = (
-    "a string in a resource starts with U+0001, a control character FHIR does not allow in strings"
-)
+_REFUSED = f"a string in a resource {TAG_IN_STRING}"
 
 
 def tagged_source(table: str) -> str:
@@ -71,5 +72,5 @@ class DecimalTextDialect(TaggedDialect):
     def comparable(self, value: str) -> str:
         # Tagged decimals back to JSON numbers, then DuckDB's own printing, so 1.50 = 1.5.
         text = f"CAST(to_json({value}) AS VARCHAR)"
-        numbers = f"regexp_replace({text}, {self.quote(_TAGGED_IN_JSON)}, '\\1', 'g')"
+        numbers = f"regexp_replace({text}, {self.quote(TAGGED_IN_JSON)}, '\\1', 'g')"
         return f"CAST(json_extract(CAST({numbers} AS JSON), '$') AS VARCHAR)"

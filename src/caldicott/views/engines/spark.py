@@ -39,9 +39,6 @@ NEEDED_SETTINGS = {
 }
 
 
-_CACHES, _RATIO = NEEDED_SETTINGS
-
-
 def missing_settings(session: Any) -> list[str]:
     """The needed settings a session (a deployment's own, say) does not have."""
     conf = session.conf
@@ -56,7 +53,7 @@ def spark_session() -> Any:
             from pyspark.sql import SparkSession
         except ImportError:
             raise StoreUnavailable("PySpark is not installed (uv sync --extra spark)") from None
-        _SESSION = (
+        builder = (
             SparkSession.builder.master("local[1]")
             .appName("caldicott-views")
             .config("spark.ui.enabled", "false")
@@ -64,16 +61,16 @@ def spark_session() -> Any:
             .config("spark.default.parallelism", "1")
             # 2g for headroom; the parser cache below was what filled 1g in a long process
             .config("spark.driver.memory", "2g")
-            # Spark's SQL parser (ANTLR) keeps a DFA cache that grows with every long query
-            # and is never emptied by default: ~0.8 GB after the conformance suite, then
-            # aggregations fail for want of memory. Let Spark flush it past 2% of memory.
-            .config("spark.sql.parser.manageParserCaches", NEEDED_SETTINGS[_CACHES])
-            .config("spark.sql.parser.parserDfaCacheFlushRatio", NEEDED_SETTINGS[_RATIO])
             # A view's lateral joins each aggregate, and each aggregation takes at least a
             # page; small pages keep a small query's many aggregations small.
             .config("spark.buffer.pageSize", "2m")
-            .getOrCreate()
         )
+        # Spark's SQL parser (ANTLR) keeps a DFA cache that grows with every long query and
+        # is never emptied by default: ~0.8 GB after the conformance suite, then
+        # aggregations fail for want of memory. Let Spark flush it past 2% of memory.
+        for key, value in NEEDED_SETTINGS.items():
+            builder = builder.config(key, value)
+        _SESSION = builder.getOrCreate()
         _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
 

@@ -14,14 +14,12 @@ from collections.abc import Callable
 
 from caldicott.ingest.parse import MAX_DEPTH
 from caldicott.views.engines.sql_dialect import element_key, quote_text
-from caldicott.views.engines.tagged_decimals import TAG_SQL, TaggedDialect
+from caldicott.views.engines.tagged_decimals import TAG_SQL, TAGGED_IN_JSON, TaggedDialect
 
 #: Levels a ``repeat`` is followed on Spark. Ingest refuses JSON nested deeper than
 #: MAX_DEPTH and each level of a repeat path goes at least one object or array deeper, so
 #: a stored resource never needs more; past it the query fails rather than truncate.
 REPEAT_LEVELS = MAX_DEPTH
-#: A tagged decimal inside Spark's JSON text: the string "\u0001<decimal>".
-_TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
 
 
 class SparkDialect(TaggedDialect):
@@ -135,7 +133,7 @@ class SparkDialect(TaggedDialect):
 
     def comparable(self, value: str) -> str:
         # Tagged decimals back to JSON numbers, then Spark's own JSON of that, so 1.50 = 1.5.
-        numbers = f"regexp_replace(to_json({value}), {self.quote(_TAGGED_IN_JSON)}, '$1')"
+        numbers = f"regexp_replace(to_json({value}), {self.quote(TAGGED_IN_JSON)}, '$1')"
         return f"to_json(parse_json({numbers}))"
 
     def comparable_items(self, coll: str) -> str:

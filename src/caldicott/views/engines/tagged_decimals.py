@@ -1,4 +1,5 @@
-"""Resources as the Spark engine hands them to Spark, and its answers back: decimals as text.
+"""Decimals as tagged text, so SQL engines keep their written digits (Spark, and DuckDB
+for views that need them: see ``duckdb_decimals``).
 
 Spark's VARIANT keeps only a decimal's value: ``to_json``, ``schema_of_variant`` and every
 cast give ``1.5`` for ``1.50`` and ``1`` for ``1.0`` (which then reads back as an integer
@@ -28,8 +29,12 @@ from caldicott.errors import ValidationFailed
 from caldicott.views.engines.sql_dialect import Dialect
 
 TAG = "\x01"
-#: The tag as Spark SQL text.
+#: The tag as SQL text (Spark and DuckDB alike).
 TAG_SQL = "chr(1)"
+#: A tagged decimal inside JSON text, as both engines print it: "\u0001<decimal>".
+TAGGED_IN_JSON = r'"\\u0001([-+.0-9eE]+)"'
+#: Why a string starting with the tag is refused.
+TAG_IN_STRING = "starts with U+0001, a control character FHIR does not allow in strings"
 
 
 def tagged_text(resource: Mapping[str, Any]) -> str:
@@ -53,10 +58,7 @@ def _tagged(node: Any, resource_type: str) -> Any:
         return [_tagged(v, resource_type) for v in node]
     if kind is str:
         if node.startswith(TAG):
-            raise ValidationFailed(
-                f"a string in a {resource_type} resource starts with U+0001, a control "
-                "character FHIR does not allow in strings"
-            )
+            raise ValidationFailed(f"a string in a {resource_type} resource {TAG_IN_STRING}")
         return node
     if kind is float:
         if not math.isfinite(node):
