@@ -65,6 +65,9 @@ def test_workers_give_the_same_load(control: ControlPlane, tmp_path: Path) -> No
     # the same bytes are quarantined once: the second load found each of the first's
     assert len(q.records(status="open", limit=100)) == 5
     assert q.counts(load_id=two.load_id) == codes
+    # the reference's path crossed the process boundary and the spill file unrendered
+    (ghost,) = q.records(reason_code="dangling-reference")
+    assert q.show(ghost["id"])["reasons"][0]["path"] == "Observation.subject.reference"
 
 
 def _records(n: int) -> list[RawRecord]:

@@ -15,7 +15,6 @@ import orjson
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
-from caldicott.ingest.validate.engine import render
 from caldicott.ingest.validate.primitives import ID
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 
@@ -103,7 +102,7 @@ def examine_many(records: list[bytes]) -> bytes:
                 [(r.code, r.message, r.path) for r in e.reasons],
                 e.version_id,
                 e.last_updated,
-                [(render(where), t, i) for where, t, i in e.refs],
+                e.refs,  # lazy paths, rendered only for a reference that never resolves
                 e.event,
                 e.patient,
                 e.birth,

@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 
 from caldicott.ingest.reasons import Reason
-from caldicott.ingest.validate.engine import render
 from caldicott.store.warehouse import WarehouseWriter
 
 Ref = tuple[Any, str, str]
@@ -52,7 +51,7 @@ class Pending:
                 self.version_id,
                 self.last_updated,
                 self.text.decode("utf-8"),
-                [(render(p), t, i) for p, t, i in self.refs],
+                self.refs,  # lazy paths (see render)
                 [[w.code, w.message, w.path] for w in self.warnings],
                 self.export_id,
                 self.event,
@@ -71,7 +70,7 @@ class Pending:
             v,
             lu,
             text.encode("utf-8"),
-            [tuple(r) for r in refs],
+            refs,
             [Reason(*w) for w in warns],
             eid,
             ev,
