@@ -113,6 +113,9 @@ CATALOGUE: tuple[type[CaldicottError], ...] = (
 )
 
 EXIT_INTERRUPTED = 130
+#: The reader of standard output closed it early (``caldicott ... | head``): what was
+#: written is whole up to there. 128 + SIGPIPE, as a shell reports for other tools.
+EXIT_CLOSED_PIPE = 141
 
 
 def exit_code_for(error: BaseException) -> int:

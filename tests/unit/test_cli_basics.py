@@ -50,3 +50,28 @@ def test_internal_errors_show_no_traceback(cli, monkeypatch: pytest.MonkeyPatch)
     assert "--debug" in result.stderr
     with pytest.raises(ZeroDivisionError):
         cli("--debug", "version")
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`caldicott ... | head`: the reader stopped early; exit 141 quietly, not 1."""
+    import os
+    import subprocess
+    import sys
+
+    from caldicott.errors import EXIT_CLOSED_PIPE
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALDICOTT_")}
+    env["CALDICOTT_HOME"] = str(tmp_path)
+    code = "import sys; from caldicott.cli.app import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "version", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes: its first write meets EPIPE
+    with proc.stderr:
+        err = proc.stderr.read()
+    assert proc.wait(timeout=120) == EXIT_CLOSED_PIPE
+    assert err == b""

@@ -26,7 +26,13 @@ from caldicott.cli import (
 )
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import Runtime, build_runtime, runtime
-from caldicott.errors import EXIT_INTERRUPTED, CaldicottError, UserError, exit_code_for
+from caldicott.errors import (
+    EXIT_CLOSED_PIPE,
+    EXIT_INTERRUPTED,
+    CaldicottError,
+    UserError,
+    exit_code_for,
+)
 
 app = typer.Typer(
     name="caldicott",
@@ -93,10 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     json_mode = "--json" in args
     err = Console(stderr=True)
+    stdout = sys.stdout
     try:
         # Standalone mode: usage errors print their message and exit 2 (as InvalidArgument).
         app(args=args, prog_name="caldicott")
     except SystemExit as exc:
+        if sys.stdout is not stdout:
+            # Click answers a closed pipe (EPIPE) by muting stdout and exiting 1, the code
+            # of an internal error; it is the reader's choice, not a bug.
+            return EXIT_CLOSED_PIPE
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except CaldicottError as exc:
         if debug:
