@@ -79,6 +79,7 @@ def _records(n: int) -> list[RawRecord]:
 def test_a_dead_worker_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kill every worker mid-stream: the rest is examined in this process, in order."""
     monkeypatch.setattr(workers, "CHUNK_RECORDS", 50)
+    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 1)  # two chunks a worker: most unsent
     records = _records(2_000)
     stream = workers.examined(records, 2)
     got = [next(stream) for _ in range(60)]
@@ -115,4 +116,24 @@ def test_the_automatic_count_keeps_a_load_under_two_gib(monkeypatch: pytest.Monk
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     count = workers.worker_count(0, 10 * workers.AUTO_MIN_BYTES)
     assert count >= 2
-    assert 1_272 + count * 240 < 2_048
+    assert 1_272 + count * 240 + workers.IN_FLIGHT_BYTES / 2**20 < 2_048
+
+
+def test_records_in_flight_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader never holds more than the window (plus one chunk) handed out."""
+    monkeypatch.setattr(workers, "CHUNK_RECORDS", 20)
+    records = _records(1_000)
+    size = len(records[0].data)
+    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 200 * size)
+    read = 0
+
+    def counted() -> Any:
+        nonlocal read
+        for raw in records:
+            read += 1
+            yield raw
+
+    most = 0
+    for taken, _ in enumerate(workers.examined(counted(), 2), start=1):
+        most = max(most, read - taken)
+    assert 150 <= most <= 200 + 20

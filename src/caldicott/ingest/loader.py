@@ -276,10 +276,17 @@ class Loader:
         if ok:
             self._births_check(ok)
             rows: dict[str, list[Row]] = {}
-            for p in ok:
+            accepted: Counter[tuple[str, str]] = Counter()
+            warned: dict[tuple[str, str], list[str]] = {}
+            for p in ok:  # one pass: this runs for every record loaded
                 rows.setdefault(p.rtype, []).append(
                     Row(p.rid, p.version_id, p.last_updated, p.text)
                 )
+                accepted[p.file, p.rtype] += 1
+                if p.warnings:
+                    warned.setdefault((p.file, p.rtype), []).extend(w.code for w in p.warnings)
+                if p.export_id is not None:
+                    self.resolved_ids.append(p.export_id)
             written = self.warehouse.write_batch(self.load_id, rows)
             for counts in written.values():
                 self.tally.written.update(
@@ -288,14 +295,6 @@ class Loader:
                     unchanged=counts.unchanged,
                     older=counts.older,
                 )
-            accepted: Counter[tuple[str, str]] = Counter()
-            warned: dict[tuple[str, str], list[str]] = {}
-            for p in ok:
-                accepted[p.file, p.rtype] += 1
-                if p.warnings:
-                    warned.setdefault((p.file, p.rtype), []).extend(w.code for w in p.warnings)
-                if p.export_id is not None:
-                    self.resolved_ids.append(p.export_id)
             for (file, rtype), n in accepted.items():
                 self.tally.accept(file, rtype, warned.get((file, rtype), []), n)
             if self.open_keys:

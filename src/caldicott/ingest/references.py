@@ -89,13 +89,17 @@ def unresolved(
     the repeats cost only the records they hold.
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
+    # Most batches hold nothing: find that with sets before indexing who refers to what.
+    targets = {(t, i) for p in batch for _, t, i in p.refs} - in_batch
+    missing = targets - stored_keys(targets, warehouse) if targets else set()
+    if not missing:
+        return list(batch), []
     outside: dict[tuple[str, str], list[int]] = {}  # targets to look up in the warehouse
     inside: dict[tuple[str, str], list[int]] = {}  # targets that are records of the batch
     for n, p in enumerate(batch):
         for _, t, i in p.refs:
             key = (t, i)
             (inside if key in in_batch else outside).setdefault(key, []).append(n)
-    missing = set(outside) - stored_keys(set(outside), warehouse) if outside else set()
     held: set[int] = set()
     referrers = outside
     while missing:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import orjson
@@ -18,9 +18,12 @@ RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 HISTORY_TABLE = "fhir_history"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One resource to write: its id, version, lastUpdated and JSON text."""
+class Row(NamedTuple):
+    """One resource to write: its id, version, lastUpdated and JSON text (UTF-8).
+
+    A named tuple: the loader makes one per record, and a frozen dataclass costs about a
+    microsecond more to build.
+    """
 
     id: str
     version_id: str | None
@@ -266,7 +269,9 @@ class DuckDBWarehouse:
                 "version_id": pa.array([r.version_id for r in rows], pa.string()),
                 "last_updated": pa.array([r.last_updated for r in rows], pa.string()),
                 "load_id": pa.array([load_id] * len(rows), pa.string()),
-                "resource": pa.array([r.text for r in rows], pa.binary()).cast(pa.string()),
+                # viewed, not cast: the parser proved the text UTF-8, and Arrow's check
+                # cost 1.5 us a row (DuckDB's CAST to JSON still refuses bad bytes)
+                "resource": pa.array([r.text for r in rows], pa.binary()).view(pa.string()),
             }
         )
 
