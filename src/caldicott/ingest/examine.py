@@ -15,11 +15,13 @@ import orjson
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
+from caldicott.ingest.validate.engine import render
 from caldicott.ingest.validate.primitives import ID
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 
-#: (lazy path of the reference element, target type, target id)
-Ref = tuple[Any, str, str]
+#: A reference a record makes: (target type, target id). Where in the record it sits is
+#: found again (:func:`reference_paths`) only for a reference that never resolves.
+Ref = tuple[str, str]
 
 
 class Examined(NamedTuple):
@@ -52,7 +54,7 @@ def examine(data: bytes) -> Examined:
         return Examined(
             False, None, None, [problem or reason("malformed-json", "unreadable record")]
         )
-    found, refs = validate(obj)
+    found, paths = validate(obj)
     rtype = obj.get("resourceType")
     rid = obj.get("id")
     rtype = rtype if type(rtype) is str and rtype in RESOURCE_TYPES else None
@@ -78,11 +80,20 @@ def examine(data: bytes) -> Examined:
         warnings,
         version,
         updated,
-        refs,
+        [(t, i) for _, t, i in paths],
         event_date(obj),
         patient_id(obj),
         birth,
     )
+
+
+def reference_paths(text: bytes) -> list[tuple[str, str, str]]:
+    """Each reference of an accepted record's text as (path, type, id), in the order of
+    :attr:`Examined.refs`: examining the same bytes again finds the same references."""
+    obj, _problem = parse_record(text)
+    if obj is None:  # pragma: no cover - only accepted records are asked about
+        return []
+    return [(render(where), t, i) for where, t, i in validate(obj)[1]]
 
 
 def examine_many(records: list[bytes]) -> bytes:
@@ -102,7 +113,7 @@ def examine_many(records: list[bytes]) -> bytes:
                 [(r.code, r.message, r.path) for r in e.reasons],
                 e.version_id,
                 e.last_updated,
-                e.refs,  # lazy paths, rendered only for a reference that never resolves
+                e.refs,
                 e.event,
                 e.patient,
                 e.birth,

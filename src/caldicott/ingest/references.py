@@ -14,14 +14,13 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from caldicott.ingest.reasons import Reason
 from caldicott.store.warehouse import WarehouseWriter
 
-Ref = tuple[Any, str, str]
+Ref = tuple[str, str]  # (target type, target id); see examine.Ref
 
 
 @dataclass(slots=True)
@@ -51,7 +50,7 @@ class Pending:
                 self.version_id,
                 self.last_updated,
                 self.text.decode("utf-8"),
-                self.refs,  # lazy paths (see render)
+                self.refs,
                 [[w.code, w.message, w.path] for w in self.warnings],
                 self.export_id,
                 self.event,
@@ -90,14 +89,14 @@ def unresolved(
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
     # Most batches hold nothing: find that with sets before indexing who refers to what.
-    targets = {(t, i) for p in batch for _, t, i in p.refs} - in_batch
+    targets = {(t, i) for p in batch for t, i in p.refs} - in_batch
     missing = targets - stored_keys(targets, warehouse) if targets else set()
     if not missing:
         return list(batch), []
     outside: dict[tuple[str, str], list[int]] = {}  # targets to look up in the warehouse
     inside: dict[tuple[str, str], list[int]] = {}  # targets that are records of the batch
     for n, p in enumerate(batch):
-        for _, t, i in p.refs:
+        for t, i in p.refs:
             key = (t, i)
             (inside if key in in_batch else outside).setdefault(key, []).append(n)
     held: set[int] = set()

@@ -36,7 +36,7 @@ class _Stored:
 
 
 def _p(rtype: str, rid: str, *refs: tuple[str, str]) -> Pending:
-    return Pending("f", 1, rtype, rid, None, None, b"{}", [("x", t, i) for t, i in refs])
+    return Pending("f", 1, rtype, rid, None, None, b"{}", list(refs))
 
 
 def _ids(records: list[Pending]) -> list[str]:
@@ -89,7 +89,7 @@ def _reference_hold(batch: list[Pending], stored: set[tuple[str, str]]) -> set[i
         more = {
             n
             for n, p in enumerate(batch)
-            if n not in held and any((t, i) not in known for _, t, i in p.refs)
+            if n not in held and any((t, i) not in known for t, i in p.refs)
         }
         if not more:
             return held

@@ -29,15 +29,14 @@ Ref = tuple[Any, str, str]
 
 
 #: A path to an element, built only when a reason needs it: a root string, or
-#: ``(parent, key)`` / ``(parent, key, index)`` tuples (lists once they have travelled
-#: as JSON, from a worker process or a spill file).
+#: ``(parent, key)`` / ``(parent, key, index)`` tuples.
 Path = Any
 
 
 def render(path: Path) -> str:
     """``Patient.identifier[0].value`` from a lazy path."""
     parts: list[str] = []
-    while type(path) is tuple or type(path) is list:
+    while type(path) is tuple:
         parts.append(f".{path[1]}[{path[2]}]" if len(path) == 3 else f".{path[1]}")
         path = path[0]
     return str(path) + "".join(reversed(parts))
