@@ -152,3 +152,33 @@ def test_quarantine_round_trip(control: ControlPlane, tmp_path: Path) -> None:
     assert (doc["accepted"], doc["quarantined"], doc["resolved_quarantine"]) == (2, 0, 2)
     assert q.records() == []
     assert {r["status"] for r in q.records(status="resolved")} == {"resolved"}
+
+
+@pytest.mark.parametrize("kept", [0, 200_000])
+def test_events_before_birth_are_warned_batches_later(
+    control: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
+) -> None:
+    """The birth date comes from the loader's memory or (none kept) the warehouse."""
+    from caldicott.ingest import loader
+
+    monkeypatch.setattr(loader, "BIRTHS_KEPT", kept)
+    records = [fd.patient(f"p{i}", i, birthDate="2021-01-01") for i in range(5)]
+    records += [fd.observation(f"o{i}", f"p{i % 5}") for i in range(7)]
+    data = fd.write_ndjson(tmp_path / "a.ndjson", records)
+    doc = run_load(control, tmp_path / "home", data, ingest_batch_size=2).as_dict()
+    assert doc["warning_codes"] == {"implausible-date": 7}
+
+
+def test_progress_counts_every_record(control: ControlPlane, tmp_path: Path) -> None:
+    from caldicott.ingest.loader import PROGRESS_EVERY, Loader
+    from caldicott.settings import Settings
+    from caldicott.store.warehouse import DuckDBWarehouse
+
+    n = PROGRESS_EVERY * 2 + 7
+    data = fd.write_ndjson(tmp_path / "p.ndjson", [fd.patient(f"p{i}", i) for i in range(n)])
+    reports: list[float] = []
+    s = Settings(home=tmp_path / "home")
+    with DuckDBWarehouse(s.warehouse_path) as w:
+        Loader(s, control, w, advance=reports.append).run([data])
+    assert sum(reports) == n
+    assert len(reports) <= 4  # in steps, not one call a record

@@ -39,6 +39,10 @@ from caldicott.store.warehouse import Row, WarehouseWriter
 
 log = get_logger(__name__)
 Advance = Callable[[float], None]
+#: Birth dates (patient id to date) kept from batch to batch, about 150 bytes each.
+BIRTHS_KEPT = 200_000
+#: Records between two reports to the progress bar (a report costs several µs).
+PROGRESS_EVERY = 1_000
 
 
 @dataclass
@@ -156,6 +160,7 @@ class Loader:
         self.batches = 0
         self._last_file = ""
         self._last_export_id: int | None = None
+        self._unreported = 0  # records taken since the progress bar last heard
 
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
@@ -175,6 +180,8 @@ class Loader:
                         self._flush(held)
                         _between_batches()
                 self._flush(held)
+                self.advance(self._unreported)
+                self._unreported = 0
                 self._settle(held)
         finally:
             held.close()
@@ -222,7 +229,10 @@ class Loader:
 
     # -- one record -----------------------------------------------------------------------
     def _take(self, raw: RawRecord, found: Examined | None) -> None:
-        self.advance(1)
+        self._unreported += 1
+        if self._unreported >= PROGRESS_EVERY:
+            self.advance(self._unreported)
+            self._unreported = 0
         if found is None:  # refused as read (unreadable, truncated, too long)
             assert raw.problem is not None
             self._refuse(raw, [raw.problem], None, None)
@@ -310,8 +320,11 @@ class Loader:
                 self.resolved_keys.extend(
                     (p.rtype, p.rid) for p in ok if (p.rtype, p.rid) in self.open_keys
                 )
-            # births of this batch's patients are in the warehouse now: memory stays bounded
-            self.births.clear()
+            # births of this batch's patients are in the warehouse now: keep a bounded
+            # number, so that most batches (whose patients are those of the last) need
+            # no lookup, and memory stays bounded whatever the input
+            if len(self.births) > BIRTHS_KEPT:
+                self.births.clear()
         if self.resolved_ids or self.resolved_keys:
             self.resolved += self.quarantine.resolve(
                 self.load_id, self.resolved_ids, self.resolved_keys

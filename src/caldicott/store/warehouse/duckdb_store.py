@@ -160,9 +160,14 @@ class DuckDBWarehouse:
             raise InvalidArgument(f"not an element name: {element!r}")
         sql = (
             f"SELECT t.id, json_extract_string(t.resource, ?) "  # noqa: S608 - validated name
-            f'FROM "{table_name(resource_type)}" t JOIN (SELECT unnest(?) AS id) q USING (id)'
+            f'FROM "{table_name(resource_type)}" t JOIN _ids q USING (id)'
         )
-        rows = self.conn.execute(sql, [f"$.{element}", ids]).fetchall()
+        # an Arrow table, as in existing_ids: a list parameter is converted slowly
+        self.conn.register("_ids", pa.table({"id": pa.array(ids, pa.string())}))
+        try:
+            rows = self.conn.execute(sql, [f"$.{element}"]).fetchall()
+        finally:
+            self.conn.unregister("_ids")
         return {r[0]: r[1] for r in rows if r[1] is not None}
 
     # -- the write side (used by ingest) ---------------------------------------------------
