@@ -8,6 +8,7 @@ patient's birth date, the warehouse) is left to the loader.
 
 from __future__ import annotations
 
+import gc
 from typing import Any, NamedTuple
 
 import orjson
@@ -100,26 +101,21 @@ def examine_many(records: list[bytes]) -> bytes:
     """Examine a chunk of records, in order: the unit of work of a worker process.
 
     The findings travel back as one JSON document (orjson writes and reads it several
-    times faster than pickle would the same tuples); see :func:`from_wire`.
+    times faster than pickle would the same tuples); see :func:`from_wire`. Each
+    :class:`Examined` goes as an array (orjson asks ``tuple`` to convert it), each
+    :class:`Reason` as an object (orjson writes dataclasses itself).
+
+    Garbage is not collected during a chunk: the findings kept until the chunk ends
+    made each collection walk them (~3 µs a record, measured), and examining makes no
+    reference cycles; collection resumes after.
     """
-    out = []
-    for data in records:
-        e = examine(data)
-        out.append(
-            (
-                e.ok,
-                e.rtype,
-                e.rid,
-                [(r.code, r.message, r.path) for r in e.reasons],
-                e.version_id,
-                e.last_updated,
-                e.refs,
-                e.event,
-                e.patient,
-                e.birth,
-            )
-        )
-    return orjson.dumps(out)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.dumps([examine(data) for data in records], default=tuple)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def from_wire(data: bytes) -> list[Examined]:
@@ -131,5 +127,5 @@ def from_wire(data: bytes) -> list[Examined]:
     found: list[Any] = orjson.loads(data)
     for item in found:
         if item[3]:
-            item[3] = [Reason(*r) for r in item[3]]
+            item[3] = [Reason(**r) for r in item[3]]
     return found
