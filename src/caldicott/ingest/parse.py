@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from caldicott.ingest.reasons import Reason, reason
+from caldicott.ingest.reasons import Reason, reason, shown_key
 
 #: Deepest nesting of objects and arrays accepted (FHIR resources rarely pass 15).
 MAX_DEPTH = 64
@@ -127,7 +127,7 @@ def duplicate_key_path(raw: bytes) -> Reason | None:
         json.loads(raw, object_pairs_hook=_no_duplicates)
     except _Duplicate as dup:
         key = str(dup.args[0])
-        shown = key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,63}", key) else "(a key)"
+        shown = shown_key(key)
         return reason("duplicate-key", f"key {shown} appears twice in one object", shown)
     except (ValueError, RecursionError):
         return None

@@ -8,6 +8,7 @@ NHS number, a name or a date of birth, and reasons are shown and logged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,15 @@ def reason(code: str, message: str, path: str = "") -> Reason:
     if code not in CODES:  # pragma: no cover - programming error caught by tests
         raise KeyError(code)
     return Reason(code, message, path)
+
+
+_KEY_SHOWN = re.compile(r"[A-Za-z_][A-Za-z0-9_\[\]]{0,63}")
+
+
+def shown_key(key: str) -> str:
+    """A JSON key as a reason may show it: an element name, else ``(a key)`` (a record
+    can hold anything as a key, a patient's NHS number say, and reasons are shown)."""
+    return key if _KEY_SHOWN.fullmatch(key) else "(a key)"
 
 
 def is_error(found: list[Reason]) -> bool:

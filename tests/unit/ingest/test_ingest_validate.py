@@ -2,9 +2,11 @@
 
 from typing import Any
 
+import orjson
 import pytest
 from tests import fhirdata as fd
 
+from caldicott.ingest.examine import examine
 from caldicott.ingest.reasons import CODES, ERROR
 from caldicott.ingest.validate import plausibility, validate
 from caldicott.ingest.validate.engine import render
@@ -207,3 +209,18 @@ def test_plausibility_warnings() -> None:
     hot = fd.observation("o", "p", valueQuantity={"value": 900, "unit": "/min", "code": "/min"})
     assert [r.code for r in plausibility(hot)] == ["implausible-value"]
     assert plausibility(fd.observation("o", "p")) == []
+
+
+def test_odd_keys_are_warned_without_repeating_them() -> None:
+    """An empty key once crashed the validator (and so the load); a key may hold a value."""
+    res = {**fd.patient("p"), "": 1, "9434765919": "x", "extra": True}
+    found, _ = validate(res)
+    assert [r.code for r in found] == ["unknown-element"] * 3
+    messages = sorted(r.message for r in found)
+    assert messages == [
+        "(a key) is not an element of Patient",
+        "(a key) is not an element of Patient",
+        "extra is not an element of Patient",
+    ]
+    ok, *_ = examine(orjson.dumps(res))
+    assert ok  # warnings only

@@ -13,7 +13,7 @@ from typing import Any
 
 from caldicott.fhir.codes import code_problem
 from caldicott.fhir.nhs_number import nhs_number_problem
-from caldicott.ingest.reasons import Reason, reason
+from caldicott.ingest.reasons import Reason, reason, shown_key
 from caldicott.ingest.validate.datatypes import (
     ALIASES,
     DATATYPES,
@@ -130,8 +130,9 @@ class _Run:
         for key, value in node.items():
             el = elems.get(key)
             if el is None:
-                if not (key[0] == "_" or open_):
-                    self.add("unknown-element", f"{key} is not an element of {spec.name}", path)
+                if not (key[:1] == "_" or open_):  # "" is a key too
+                    shown = shown_key(key)
+                    self.add("unknown-element", f"{shown} is not an element of {spec.name}", path)
                 self.generic(value, (path, key), 0)
                 continue
             if el.choice is not None:
