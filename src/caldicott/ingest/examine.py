@@ -13,12 +13,15 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from caldicott.applog import get_logger
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
 from caldicott.ingest.validate.engine import render
 from caldicott.ingest.validate.primitives import ID
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
+
+log = get_logger(__name__)
 
 #: A reference a record makes: (target type, target id). Where in the record it sits is
 #: found again (:func:`reference_paths`) only for a reference that never resolves.
@@ -49,7 +52,15 @@ def _text(value: Any) -> str | None:
 
 
 def examine(data: bytes) -> Examined:
-    """Examine one record's bytes."""
+    """Examine one record's bytes; a failure of the checks themselves refuses only it."""
+    try:
+        return _examine(data)
+    except Exception as exc:  # a validator bug must cost one record, never the load
+        log.warning("the validator failed on a record", extra={"error": type(exc).__name__})
+        return Examined(False, None, None, [reason("validator-failed", type(exc).__name__)])
+
+
+def _examine(data: bytes) -> Examined:
     obj, problem = parse_record(data)
     if obj is None:
         return Examined(

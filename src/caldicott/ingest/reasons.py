@@ -42,6 +42,7 @@ CODES: dict[str, tuple[str, str]] = {
     "cardinality": (ERROR, "An element repeats where only one is allowed, or is empty."),
     "invalid-value": (ERROR, "A primitive does not match its FHIR R4 format."),
     "invalid-choice": (ERROR, "A choice element (value[x]) has several or unknown forms."),
+    "validator-failed": (ERROR, "The validator itself failed on the record: a bug to report."),
     "unknown-element": (WARNING, "An element not defined for the type (kept as loaded)."),
     "unresolved-reference": (WARNING, "A reference did not resolve; accepted by setting."),
     "implausible-date": (WARNING, "Dates that cannot both be true (birth after death, ...)."),
