@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests import fhirdata as fd
+from tests.generative.damage import damage
 
 from caldicott.errors import CaldicottError
 from caldicott.views.engines.base import ResourceList
@@ -70,34 +71,11 @@ _JUNK = st.one_of(
 _KEYS = st.sampled_from(["column", "select", "forEach", "unionAll", "repeat", "where", "name", ""])
 
 
-def _damage(node: Any, draw: st.DrawFn, depth: int = 0) -> Any:
-    if isinstance(node, dict) and node:
-        key = draw(st.sampled_from(sorted(node)))
-        hows = ["replace", "add", "drop", "down"] if depth < 5 else ["replace"]
-        how = draw(st.sampled_from(hows))
-        out = dict(node)
-        if how == "replace":
-            out[key] = draw(_JUNK)
-        elif how == "add":
-            out[draw(_KEYS)] = draw(_JUNK)
-        elif how == "drop":
-            del out[key]
-        else:
-            out[key] = _damage(node[key], draw, depth + 1)
-        return out
-    if isinstance(node, list) and node:
-        i = draw(st.integers(0, len(node) - 1))
-        return [*node[:i], _damage(node[i], draw, depth + 1), *node[i + 1 :]]
-    if isinstance(node, str) and draw(st.booleans()):
-        return node + draw(st.sampled_from(_FRAGMENTS))
-    return draw(_JUNK)
-
-
 @st.composite
 def _damaged(draw: st.DrawFn) -> Any:
     view = draw(st.sampled_from(VIEWS))
     for _ in range(draw(st.integers(1, 3))):
-        view = _damage(view, draw)
+        view = damage(view, draw, _JUNK, _KEYS, drop=True, suffixes=_FRAGMENTS, max_depth=5)
     return view
 
 

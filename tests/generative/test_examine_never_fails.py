@@ -14,6 +14,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests import fhirdata as fd
+from tests.generative.damage import damage
 
 from caldicott.ingest.examine import examine
 
@@ -49,30 +50,11 @@ _MAKERS = [
 ]
 
 
-def _damage(node: Any, draw: st.DrawFn, depth: int = 0) -> Any:
-    """Replace, add or recurse at random through the resource."""
-    if isinstance(node, dict) and node:
-        key = draw(st.sampled_from(sorted(node)))
-        how = draw(st.sampled_from(["replace", "add", "down"] if depth < 4 else ["replace"]))
-        out = dict(node)
-        if how == "replace":
-            out[key] = draw(_JSON)
-        elif how == "add":
-            out[draw(_KEYS)] = draw(_JSON)
-        else:
-            out[key] = _damage(node[key], draw, depth + 1)
-        return out
-    if isinstance(node, list) and node:
-        i = draw(st.integers(0, len(node) - 1))
-        return [*node[:i], _damage(node[i], draw, depth + 1), *node[i + 1 :]]
-    return draw(_JSON)
-
-
 @st.composite
 def _damaged(draw: st.DrawFn) -> dict[str, Any]:
     res = draw(st.sampled_from(_MAKERS))()
     for _ in range(draw(st.integers(1, 3))):
-        res = _damage(res, draw)
+        res = damage(res, draw, _JSON, _KEYS)
     return res
 
 
