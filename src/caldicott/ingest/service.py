@@ -13,6 +13,8 @@ from caldicott.store.warehouse import DuckDBWarehouse
 
 #: Memory DuckDB may use while loading; it spills to disk beyond (ingest stays < 2 GiB).
 WAREHOUSE_MEMORY_MB = 768
+#: Write-ahead log DuckDB may accumulate during a load before it checkpoints.
+CHECKPOINT_MB = 512
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> DuckDBWarehouse:
@@ -43,4 +45,8 @@ def ingest(
     with open_warehouse(settings) as warehouse:
         # DuckDB's buffer pool would otherwise grow towards 80% of RAM on a long load
         warehouse.conn.execute(f"SET memory_limit = '{WAREHOUSE_MEMORY_MB}MB'")
+        # A checkpoint at every batch's commit (the default threshold is 16 MB) rewrote the
+        # table's last, partly filled row group each time; committed batches wait in the
+        # write-ahead log instead (durable, replayed if the load is killed)
+        warehouse.conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_MB}MB'")
         return Loader(settings, control, warehouse, source=source, advance=advance).run(paths)
