@@ -109,28 +109,28 @@ def examined(records: Iterable[RawRecord], workers: int) -> Iterator[Item]:
         initializer=_watch_parent,
         initargs=(os.getpid(),),
     )
-    inflight: deque[tuple[list[RawRecord], Future[bytes] | None]] = deque()
-    sizes: deque[int] = deque()
+    # each chunk in flight with its findings to come (None: examine it here) and its bytes
+    inflight: deque[tuple[list[RawRecord], Future[bytes] | None, int]] = deque()
     held = 0  # bytes of the chunks in flight
 
     def submit(chunk: list[RawRecord]) -> None:
         nonlocal pool, held
         datas = [r.data for r in chunk if r.problem is None]
-        sizes.append(sum(len(d) for d in datas))
-        held += sizes[-1]
+        size = sum(len(d) for d in datas)
+        held += size
         if pool is not None:
             try:
-                inflight.append((chunk, pool.submit(examine_many, datas)))
+                inflight.append((chunk, pool.submit(examine_many, datas), size))
                 return
             except BrokenProcessPool:
                 _broken(pool)
                 pool = None
-        inflight.append((chunk, None))
+        inflight.append((chunk, None, size))
 
     def take() -> Iterator[Item]:
         nonlocal pool, held
-        chunk, future = inflight.popleft()
-        held -= sizes.popleft()
+        chunk, future, size = inflight.popleft()
+        held -= size
         found: list[Examined] | None = None
         if future is not None:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -140,17 +141,29 @@ class DuckDBWarehouse:
             for (text,) in rows:
                 yield text
 
+    @contextmanager
+    def _registered(self, name: str, table: pa.Table) -> Iterator[None]:
+        """An Arrow table visible to SQL as ``name`` for the duration of the block.
+
+        Lists of values go in this way, never as a list parameter: DuckDB converts long
+        Python lists slowly.
+        """
+        self.conn.register(name, table)
+        try:
+            yield
+        finally:
+            self.conn.unregister(name)
+
+    def _ids(self, ids: Sequence[str]) -> AbstractContextManager[None]:
+        return self._registered("_ids", pa.table({"id": pa.array(ids, pa.string())}))
+
     def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
         """Which of these ids the warehouse already holds for a type."""
         if not ids or resource_type not in self.resource_types():
             return set()
-        # an Arrow table, not a list parameter: DuckDB converts long Python lists slowly
-        self.conn.register("_ids", pa.table({"id": pa.array(ids, pa.string())}))
-        try:
-            sql = f'SELECT t.id FROM "{table_name(resource_type)}" t JOIN _ids q USING (id)'  # noqa: S608
+        sql = f'SELECT t.id FROM "{table_name(resource_type)}" t JOIN _ids q USING (id)'  # noqa: S608
+        with self._ids(ids):
             return {r[0] for r in self.conn.execute(sql).fetchall()}
-        finally:
-            self.conn.unregister("_ids")
 
     def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
         """A top-level string element of the resources with these ids (e.g. birthDate)."""
@@ -162,12 +175,8 @@ class DuckDBWarehouse:
             f"SELECT t.id, json_extract_string(t.resource, ?) "  # noqa: S608 - validated name
             f'FROM "{table_name(resource_type)}" t JOIN _ids q USING (id)'
         )
-        # an Arrow table, as in existing_ids: a list parameter is converted slowly
-        self.conn.register("_ids", pa.table({"id": pa.array(ids, pa.string())}))
-        try:
+        with self._ids(ids):
             rows = self.conn.execute(sql, [f"$.{element}"]).fetchall()
-        finally:
-            self.conn.unregister("_ids")
         return {r[0]: r[1] for r in rows if r[1] is not None}
 
     # -- the write side (used by ingest) ---------------------------------------------------
@@ -212,24 +221,17 @@ class DuckDBWarehouse:
                 history.append(row)
         incoming = list(newest.values())
         # Only ids already stored need comparing; a fresh load skips the comparison.
-        probe = pa.table({"id": pa.array([r.id for r in incoming], pa.string())})
-        self.conn.register("_probe", probe)
-        try:
-            sql = f'SELECT c.id FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+        sql = f'SELECT c.id FROM "{name}" c JOIN _ids p USING (id)'  # noqa: S608
+        with self._ids([r.id for r in incoming]):
             present = {r[0] for r in self.conn.execute(sql).fetchall()}
-        finally:
-            self.conn.unregister("_probe")
         current: list[tuple[Any, ...]] = []
         if present:
             stored = [r for r in incoming if r.id in present]
-            self.conn.register("_probe", self._arrow(load_id, stored))
-            try:
-                same = "CAST(c.resource AS VARCHAR) = p.resource"
-                cols = f"c.id, c.version_id, c.last_updated, {same}"
-                sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+            same = "CAST(c.resource AS VARCHAR) = p.resource"
+            cols = f"c.id, c.version_id, c.last_updated, {same}"
+            sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
+            with self._registered("_probe", self._arrow(load_id, stored)):
                 current = self.conn.execute(sql).fetchall()
-            finally:
-                self.conn.unregister("_probe")
         known = {r[0]: r for r in current}
         to_insert: list[Row] = []
         replaced: list[str] = []
@@ -248,18 +250,15 @@ class DuckDBWarehouse:
                 history.append(row)
                 counts.older += 1
         if replaced:
-            self.conn.register("_replaced", pa.table({"id": replaced}))
-            try:
+            with self._ids(replaced):
                 self.conn.execute(
                     f"INSERT INTO {HISTORY_TABLE} SELECT ?, c.id, c.version_id, c.last_updated, "  # noqa: S608
-                    f'c.load_id, c.resource, now() FROM "{name}" c JOIN _replaced r USING (id)',
+                    f'c.load_id, c.resource, now() FROM "{name}" c JOIN _ids r USING (id)',
                     [rtype],
                 )
                 self.conn.execute(
-                    f'DELETE FROM "{name}" WHERE id IN (SELECT id FROM _replaced)'  # noqa: S608
+                    f'DELETE FROM "{name}" WHERE id IN (SELECT id FROM _ids)'  # noqa: S608
                 )
-            finally:
-                self.conn.unregister("_replaced")
         if to_insert:
             self._append(name, load_id, to_insert)
         if history:
@@ -281,19 +280,15 @@ class DuckDBWarehouse:
         )
 
     def _append(self, name: str, load_id: str, rows: Sequence[Row]) -> None:
-        self.conn.register("_rows", self._arrow(load_id, rows))
-        try:
+        with self._registered("_rows", self._arrow(load_id, rows)):
             self.conn.execute(
                 f'INSERT INTO "{name}" SELECT id, version_id, last_updated, load_id, '  # noqa: S608
                 "CAST(resource AS JSON) FROM _rows"
             )
-        finally:
-            self.conn.unregister("_rows")
 
     def _to_history(self, load_id: str, rtype: str, rows: Sequence[Row]) -> None:
         """Add versions to history unless the same content is already there."""
-        self.conn.register("_old", self._arrow(load_id, rows))
-        try:
+        with self._registered("_old", self._arrow(load_id, rows)):
             self.conn.execute(
                 f"INSERT INTO {HISTORY_TABLE} SELECT DISTINCT ?, o.id, o.version_id, "  # noqa: S608
                 "o.last_updated, o.load_id, CAST(o.resource AS JSON), now() FROM _old o "
@@ -301,8 +296,6 @@ class DuckDBWarehouse:
                 "AND h.id = o.id AND CAST(h.resource AS VARCHAR) = o.resource)",
                 [rtype, rtype],
             )
-        finally:
-            self.conn.unregister("_old")
 
     def history_count(self, resource_type: str | None = None) -> int:
         sql = f"SELECT count(*) FROM {HISTORY_TABLE}"  # noqa: S608 - constant name
