@@ -4,10 +4,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlalchemy import select
 from tests import fhirdata as fd
 from tests.integration.ingest_helpers import run_load, snapshot
 
 from caldicott.ingest.quarantine import Quarantine
+from caldicott.ingest.tables import QuarantineRecord
 from caldicott.store.control import ControlPlane
 
 
@@ -46,6 +48,19 @@ def test_loading_twice_changes_nothing(control: ControlPlane, tmp_path: Path) ->
     assert snapshot(home) == first
     assert again["written"]["inserted"] == 0
     assert len(Quarantine(control, home).records()) == 1
+
+
+def test_a_refused_record_seen_again_is_kept_once_and_marked_by_the_later_load(
+    control: ControlPlane, tmp_path: Path
+) -> None:
+    data = fd.write_ndjson(tmp_path / "in" / "a.ndjson", [b"{oops", fd.patient("p1", 1), b"{oops"])
+    home = tmp_path / "home"
+    first = run_load(control, home, data)
+    again = run_load(control, home, data)
+    assert (again.as_dict()["quarantined"], len(Quarantine(control, home).records())) == (2, 1)
+    with control.session() as s:
+        rows = s.execute(select(QuarantineRecord.load_id, QuarantineRecord.last_load_id)).all()
+    assert [tuple(r) for r in rows] == [(first.load_id, again.load_id)]
 
 
 def test_newer_versions_replace_and_older_go_to_history(
