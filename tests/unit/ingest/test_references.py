@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caldicott.ingest.references import Pending, unresolved
-from caldicott.store.warehouse import Row, WriteCounts
+from caldicott.store.warehouse import DuckDBWarehouse, Row, WarehouseWriter, WriteCounts
 
 
 class _Stored:
@@ -35,6 +37,21 @@ class _Stored:
         raise AssertionError("not written in these tests")
 
 
+def _in_duckdb(*keys: tuple[str, str]) -> DuckDBWarehouse:
+    """A real (in-memory) warehouse holding these keys: its SQL answers the questions."""
+    w = DuckDBWarehouse(None)
+    by_type: dict[str, list[Row]] = {}
+    for t, i in sorted(set(keys)):
+        text = orjson.dumps({"resourceType": t, "id": i})
+        by_type.setdefault(t, []).append(Row(i, None, None, text))
+    w.write_batch("load", by_type)
+    return w
+
+
+Backend = Callable[..., WarehouseWriter]
+BACKENDS = [pytest.param(_Stored, id="sets"), pytest.param(_in_duckdb, id="duckdb")]
+
+
 def _p(rtype: str, rid: str, *refs: tuple[str, str]) -> Pending:
     return Pending("f", 1, rtype, rid, None, None, b"{}", list(refs))
 
@@ -43,40 +60,44 @@ def _ids(records: list[Pending]) -> list[str]:
     return [p.rid for p in records]
 
 
-def test_nothing_missing_holds_nothing() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nothing_missing_holds_nothing(backend: Backend) -> None:
     batch = [_p("Patient", "p1"), _p("Observation", "o1", ("Patient", "p1"))]
-    ok, held = unresolved(batch, _Stored())
+    ok, held = unresolved(batch, backend())
     assert (_ids(ok), held) == (["p1", "o1"], [])
 
 
-def test_a_chain_inside_the_batch_is_held_whole() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_chain_inside_the_batch_is_held_whole(backend: Backend) -> None:
     batch = [
         _p("Observation", "o1", ("Encounter", "e1")),
         _p("Encounter", "e1", ("Patient", "ghost")),
         _p("Patient", "p1"),
         _p("Observation", "o2", ("Observation", "o1")),
     ]
-    ok, held = unresolved(batch, _Stored())
+    ok, held = unresolved(batch, backend())
     assert _ids(ok) == ["p1"]
     assert _ids(held) == ["o1", "e1", "o2"]
 
 
-def test_a_held_record_already_in_the_warehouse_still_resolves() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_held_record_already_in_the_warehouse_still_resolves(backend: Backend) -> None:
     batch = [
         _p("Encounter", "e1", ("Patient", "ghost")),
         _p("Observation", "o1", ("Encounter", "e1")),
     ]
-    ok, held = unresolved(batch, _Stored(("Encounter", "e1")))
+    ok, held = unresolved(batch, backend(("Encounter", "e1")))
     assert (_ids(ok), _ids(held)) == (["o1"], ["e1"])
 
 
-def test_another_version_left_unheld_still_resolves() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_another_version_left_unheld_still_resolves(backend: Backend) -> None:
     batch = [
         _p("Encounter", "e1", ("Patient", "ghost")),
         _p("Encounter", "e1"),
         _p("Observation", "o1", ("Encounter", "e1")),
     ]
-    ok, held = unresolved(batch, _Stored())
+    ok, held = unresolved(batch, backend())
     assert len(held) == 1 and held[0].refs
     assert _ids(ok) == ["e1", "o1"]
 
@@ -99,16 +120,19 @@ def _reference_hold(batch: list[Pending], stored: set[tuple[str, str]]) -> set[i
 _key = st.tuples(st.sampled_from(["Patient", "Encounter"]), st.sampled_from("abcdef"))
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=200, deadline=None)
 @given(
     records=st.lists(st.tuples(_key, st.lists(_key, max_size=3)), max_size=12),
     stored=st.sets(_key, max_size=4),
 )
 def test_holding_agrees_with_its_definition(
-    records: list[tuple[tuple[str, str], list[tuple[str, str]]]], stored: set[tuple[str, str]]
+    backend: Backend,
+    records: list[tuple[tuple[str, str], list[tuple[str, str]]]],
+    stored: set[tuple[str, str]],
 ) -> None:
     batch = [_p(t, i, *refs) for (t, i), refs in records]
-    ok, held = unresolved(batch, _Stored(*stored))
+    ok, held = unresolved(batch, backend(*stored))
     expected = _reference_hold(batch, stored)
     assert [id(p) for p in held] == [id(p) for n, p in enumerate(batch) if n in expected]
     assert len(ok) + len(held) == len(batch)
