@@ -2,6 +2,10 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from caldicott import _native
+
+_native.install()  # the compiled validator, when it is built and current
+
 try:
     __version__ = version("caldicott")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from caldicott import _native
 from caldicott.errors import SettingsError
 
 T = TypeVar("T")
@@ -24,9 +25,10 @@ ENGINES = ("duckdb", "spark", "memory")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 UNRESOLVED_REFERENCE_POLICIES = ("quarantine", "warn")
-#: Variables with the prefix that are not settings: the settings file itself, and what the
-#: test suite reads (documented in docs/settings.md under "Test-only variables").
-NOT_SETTINGS = frozenset({PREFIX + "CONFIG", PREFIX + "SQL_ON_FHIR_SUITE"})
+#: Variables with the prefix that are not settings: the settings file itself, the switch
+#: read when the package is imported (before settings: ``caldicott._native``), and what the
+#: test suite reads (documented in docs/settings.md under "Process variables").
+NOT_SETTINGS = frozenset({PREFIX + "CONFIG", _native.SWITCH, PREFIX + "SQL_ON_FHIR_SUITE"})
 
 
 class Secret(Generic[T]):

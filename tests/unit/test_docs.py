@@ -38,6 +38,14 @@ def test_every_setting_is_documented() -> None:
         assert f"`{name}`" in text, f"docs/settings.md does not give the TOML key {name}"
 
 
+def test_every_variable_that_is_not_a_setting_is_documented() -> None:
+    from caldicott.settings import NOT_SETTINGS
+
+    text = (DOCS / "settings.md").read_text()
+    for env in sorted(NOT_SETTINGS):
+        assert f"`{env}`" in text, f"docs/settings.md does not document {env}"
+
+
 def test_relative_links_in_docs_resolve() -> None:
     import re
 
