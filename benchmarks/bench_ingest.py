@@ -37,6 +37,7 @@ RUN = "import sys; from caldicott.cli.app import main; sys.exit(main(sys.argv[1:
 MEASURED = (
     "import resource, sys, time\n"
     "import duckdb, pyarrow\n"
+    "from caldicott import _native\n"
     "from caldicott.cli.app import main\n"
     "c = duckdb.connect(); c.register('w', pyarrow.table({'a': [1]}))\n"
     "c.execute('SELECT * FROM w').fetchall(); c.close()\n"
@@ -47,8 +48,8 @@ MEASURED = (
     "code = main(sys.argv[1:])\n"
     "u = resource.getrusage(resource.RUSAGE_SELF)\n"
     "w = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "sys.stderr.write('BENCH %f %f %d %f %d\\n' % (time.perf_counter() - t, cpu() - c0, "
-    "u.ru_maxrss, w.ru_utime + w.ru_stime, w.ru_maxrss))\n"
+    "sys.stderr.write('BENCH %f %f %d %f %d %d\\n' % (time.perf_counter() - t, cpu() - c0, "
+    "u.ru_maxrss, w.ru_utime + w.ru_stime, w.ru_maxrss, _native.ACTIVE))\n"
     "sys.exit(code)\n"
 )
 SAMPLE = 20_000
@@ -145,7 +146,7 @@ def bench_ingest(export: Path, home: Path) -> dict[str, Any]:
         capture_output=True,
         check=True,
     )
-    wall, cpu, rss_kb, workers_cpu, worker_rss_kb = next(
+    wall, cpu, rss_kb, workers_cpu, worker_rss_kb, native = next(
         line.split()[1:] for line in done.stderr.decode().splitlines() if line.startswith("BENCH")
     )
     doc = orjson.loads(done.stdout)
@@ -156,6 +157,7 @@ def bench_ingest(export: Path, home: Path) -> dict[str, Any]:
         "accepted": doc["accepted"],
         "quarantined": doc["quarantined"],
         "workers": workers,
+        "validator": "compiled" if native == "1" else "source",
         "wall_s": float(wall),
         # every process of the load: the loader and its workers
         "cpu_s": float(cpu) + float(workers_cpu),
@@ -206,23 +208,53 @@ def _sample(export: Path) -> list[bytes]:
     return lines
 
 
-def bench_parsers(lines: list[bytes]) -> dict[str, Any]:
-    from caldicott.ingest.parse import parse_record
-    from caldicott.ingest.validate import plausibility, validate
+#: Parse, validate and check plausibility of a sample file in a fresh process; CPU seconds.
+VALIDATE_ONLY = (
+    "import sys, time\n"
+    "from caldicott import _native\n"
+    "from caldicott.ingest.parse import parse_record\n"
+    "from caldicott.ingest.validate import plausibility, validate\n"
+    "lines = open(sys.argv[1], 'rb').read().split(b'\\n')\n"
+    "cpu = time.process_time()\n"
+    "for line in lines:\n"
+    "    obj, _ = parse_record(line)\n"
+    "    if obj is not None:\n"
+    "        validate(obj)\n"
+    "        plausibility(obj)\n"
+    "print(time.process_time() - cpu, int(_native.ACTIVE))\n"
+)
 
-    cpu = time.process_time()
-    for line in lines:
-        obj, _ = parse_record(line)
-        if obj is not None:
-            validate(obj)
-            plausibility(obj)
-    ours = time.process_time() - cpu
+
+def _validate_only(sample: Path, native: bool) -> tuple[float, bool]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALDICOTT_")}
+    env["CALDICOTT_NATIVE"] = "1" if native else "0"
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE_ONLY, str(sample)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    cpu, active = done.stdout.split()
+    return float(cpu), active == b"1"
+
+
+def bench_parsers(lines: list[bytes], work: Path) -> dict[str, Any]:
+    sample = work / "sample.ndjson"
+    sample.write_bytes(b"\n".join(lines))
+    ours, compiled = _validate_only(sample, native=True)
+    source, _ = _validate_only(sample, native=False)
     peer: float | None = None
     failures = 0
     try:
         from fhir.resources.R4B import get_fhir_model_class
     except ImportError:
-        return {"sample": len(lines), "caldicott_cpu_s": ours, "fhir_resources": "not installed"}
+        return {
+            "sample": len(lines),
+            "caldicott_cpu_s": ours,
+            "caldicott_compiled": compiled,
+            "caldicott_source_cpu_s": source,
+            "fhir_resources": "not installed",
+        }
     classes: dict[str, Any] = {}
     cpu = time.process_time()
     for line in lines:
@@ -236,6 +268,8 @@ def bench_parsers(lines: list[bytes]) -> dict[str, Any]:
     return {
         "sample": len(lines),
         "caldicott_cpu_s": ours,
+        "caldicott_compiled": compiled,
+        "caldicott_source_cpu_s": source,
         "fhir_resources_cpu_s": peer,
         "fhir_resources_rejected": failures,
     }
@@ -256,7 +290,7 @@ def run(quick: bool) -> dict[str, Any]:
             raws.append(bench_duckdb(export, work))
         ing = min(ings, key=lambda x: x["wall_s"])
         raw = min(raws, key=lambda x: x["wall_s"])
-        par = bench_parsers(_sample(export))
+        par = bench_parsers(_sample(export), work)
     mb = size / 1e6
     n = ing["read"]
     figures: dict[str, Any] = {
@@ -289,6 +323,9 @@ def run(quick: bool) -> dict[str, Any]:
         "machine_load_average": os.getloadavg()[0],
         "max_rss_bench_process_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    figures["ratio_compiled_vs_source_validation"] = round(
+        par["caldicott_source_cpu_s"] / par["caldicott_cpu_s"], 2
+    )
     if "fhir_resources_cpu_s" in par:
         figures["ratio_vs_fhir_resources_validation_only"] = round(
             par["fhir_resources_cpu_s"] / par["caldicott_cpu_s"], 2

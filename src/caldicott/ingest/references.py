@@ -84,8 +84,8 @@ def unresolved(
 
     A reference resolves to the warehouse or to a record of the batch that is itself not
     held; holding one record can hold those that refer to it, so holding repeats until
-    nothing more is held. One pass over the references indexes who refers to what, so
-    the repeats cost only the records they hold.
+    nothing more is held. Each round finds the referrers of the keys just lost with one
+    scan (:func:`_referrers`).
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
     # Most batches hold nothing: find that with sets before indexing who refers to what.
@@ -93,30 +93,35 @@ def unresolved(
     missing = targets - stored_keys(targets, warehouse) if targets else set()
     if not missing:
         return list(batch), []
-    outside: dict[tuple[str, str], list[int]] = {}  # targets to look up in the warehouse
-    inside: dict[tuple[str, str], list[int]] = {}  # targets that are records of the batch
-    for n, p in enumerate(batch):
-        for t, i in p.refs:
-            key = (t, i)
-            (inside if key in in_batch else outside).setdefault(key, []).append(n)
     held: set[int] = set()
-    referrers = outside
     while missing:
-        newly = {n for key in missing for n in referrers.get(key, ()) if n not in held}
+        newly = _referrers(batch, missing, held)
         held |= newly
-        # a record held no longer resolves references to it, unless another record of
+        # a held record no longer resolves references to it, unless another record of
         # the batch with its type and id is not held, or the warehouse has it
-        missing = {key for n in newly if (key := (batch[n].rtype, batch[n].rid)) in inside}
-        missing = _all_held(missing, batch, held)
+        missing = _all_held({(batch[n].rtype, batch[n].rid) for n in newly}, batch, held)
         if missing:
             missing -= stored_keys(missing, warehouse)
-        referrers = inside
     if not held:
         return list(batch), []
     return (
         [p for n, p in enumerate(batch) if n not in held],
         [p for n, p in enumerate(batch) if n in held],
     )
+
+
+def _referrers(batch: Sequence[Pending], keys: set[tuple[str, str]], held: set[int]) -> set[int]:
+    """The records not yet held that refer to one of ``keys`` (usually a handful).
+
+    A scan that compares ids first (their hashes are cached) costs less than indexing
+    every reference of the batch by target, which most batches would never use.
+    """
+    ids = {i for _, i in keys}
+    return {
+        n
+        for n, p in enumerate(batch)
+        if n not in held and any(i in ids and (t, i) in keys for t, i in p.refs)
+    }
 
 
 def _all_held(
