@@ -84,24 +84,22 @@ def unresolved(
 
     A reference resolves to the warehouse or to a record of the batch that is itself not
     held; holding one record can hold those that refer to it, so holding repeats until
-    nothing more is held. Each round finds the referrers of the keys just lost with one
-    scan (:func:`_referrers`).
+    nothing more is held. The warehouse is asked only for the keys it lacks (few, usually
+    none); each round finds the referrers of the keys just lost with one scan
+    (:func:`_referrers`), and only keys that some record of the batch refers to count.
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
-    # Most batches hold nothing: find that with sets before indexing who refers to what.
-    targets = {(t, i) for p in batch for t, i in p.refs} - in_batch
-    missing = targets - stored_keys(targets, warehouse) if targets else set()
-    if not missing:
-        return list(batch), []
+    referred = {(t, i) for p in batch for t, i in p.refs}
+    # Most batches hold nothing, or only records nobody else in the batch refers to.
+    missing = absent_keys(referred - in_batch, warehouse)
     held: set[int] = set()
     while missing:
         newly = _referrers(batch, missing, held)
         held |= newly
         # a held record no longer resolves references to it, unless another record of
         # the batch with its type and id is not held, or the warehouse has it
-        missing = _all_held({(batch[n].rtype, batch[n].rid) for n in newly}, batch, held)
-        if missing:
-            missing -= stored_keys(missing, warehouse)
+        lost = {(batch[n].rtype, batch[n].rid) for n in newly} & referred
+        missing = absent_keys(_all_held(lost, batch, held), warehouse)
     if not held:
         return list(batch), []
     return (
@@ -117,11 +115,13 @@ def _referrers(batch: Sequence[Pending], keys: set[tuple[str, str]], held: set[i
     every reference of the batch by target, which most batches would never use.
     """
     ids = {i for _, i in keys}
-    return {
-        n
-        for n, p in enumerate(batch)
-        if n not in held and any(i in ids and (t, i) in keys for t, i in p.refs)
-    }
+    found: set[int] = set()
+    for n, p in enumerate(batch):
+        for t, i in p.refs:
+            if i in ids and (t, i) in keys and n not in held:
+                found.add(n)
+                break
+    return found
 
 
 def _all_held(
@@ -132,6 +132,14 @@ def _all_held(
         return keys
     left = {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
     return keys - left
+
+
+def absent_keys(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:
+    """The (type, id) keys the warehouse does not hold (usually none: only they come back)."""
+    by_type: dict[str, list[str]] = {}
+    for t, i in keys:
+        by_type.setdefault(t, []).append(i)
+    return {(t, i) for t, ids in by_type.items() for i in warehouse.absent_ids(t, ids)}
 
 
 def stored_keys(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:

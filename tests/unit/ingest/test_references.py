@@ -28,6 +28,9 @@ class _Stored:
     def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
         return {i for i in ids if (resource_type, i) in self.keys}
 
+    def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if (resource_type, i) not in self.keys}
+
     def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
         return {}
 

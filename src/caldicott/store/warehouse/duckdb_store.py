@@ -165,6 +165,23 @@ class DuckDBWarehouse:
         with self._ids(ids):
             return {r[0] for r in self.conn.execute(sql).fetchall()}
 
+    def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
+        """Which of these (distinct) ids the warehouse does not hold for a type.
+
+        The complement of :meth:`existing_ids`, for when nearly all are present: only the
+        few absent ids come back from DuckDB.
+        """
+        if not ids:
+            return set()
+        if resource_type not in self.resource_types():
+            return set(ids)
+        sql = (
+            "SELECT q.id FROM _ids q WHERE NOT EXISTS "  # noqa: S608 - validated name
+            f'(SELECT 1 FROM "{table_name(resource_type)}" t WHERE t.id = q.id)'
+        )
+        with self._ids(ids):
+            return {r[0] for r in self.conn.execute(sql).fetchall()}
+
     def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
         """A top-level string element of the resources with these ids (e.g. birthDate)."""
         if not ids or resource_type not in self.resource_types():

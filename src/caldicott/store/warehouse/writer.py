@@ -28,6 +28,10 @@ class WarehouseWriter(Protocol):
         """Which of these ids are current resources of the type."""
         ...
 
+    def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
+        """Which of these distinct ids are not current resources of the type."""
+        ...
+
     def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
         """A top-level string element of the resources with these ids."""
         ...
