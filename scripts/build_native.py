@@ -23,16 +23,15 @@ os.environ["CALDICOTT_NATIVE"] = "0"  # this process runs the source, whatever i
 from caldicott import _native
 
 
-def _up_to_date() -> bool:
+def _up_to_date(require: bool) -> bool:
+    """Built from this source; or, unless required, already failed for this source (a
+    machine without a compiler does not try again at every ``make``)."""
     try:
         doc = json.loads(_native.MANIFEST.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return (
-        bool(doc.get("built"))
-        and doc.get("tag") == _native.build_tag()
-        and doc.get("sources") == _native.fingerprint()
-    )
+    same = doc.get("tag") == _native.build_tag() and doc.get("sources") == _native.fingerprint()
+    return same and (bool(doc.get("built")) or not require)
 
 
 def _compile(work: Path) -> dict[str, str]:
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--require", action="store_true", help="fail if it cannot build")
     args = parser.parse_args(argv)
     require = args.require or os.environ.get("CI") == "true"
-    if _up_to_date():
+    if _up_to_date(require):
         return 0
     started = time.perf_counter()
     sys.stderr.write("compiling the validator with mypyc (about a minute)...\n")
@@ -97,7 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(_native.NATIVE_DIR, ignore_errors=True)
             _native.NATIVE_DIR.mkdir(parents=True, exist_ok=True)
             note = f"{type(exc).__name__}: {exc}"
-            _native.MANIFEST.write_text(json.dumps({"built": False, "note": note}) + "\n")
+            failed = {
+                "built": False,
+                "note": note,
+                "tag": _native.build_tag(),
+                "sources": _native.fingerprint(),
+            }
+            _native.MANIFEST.write_text(json.dumps(failed, indent=2) + "\n")
             sys.stderr.write(f"not compiled ({note}); caldicott runs the Python source\n")
             return 1 if require else 0
         shutil.rmtree(_native.NATIVE_DIR, ignore_errors=True)
