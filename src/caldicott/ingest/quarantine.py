@@ -78,26 +78,25 @@ class Quarantine:
         kept = [(item, self._keep_original(item.raw)) for item in refused]
         digests = sorted({k[0] for _, k in kept})
         with self.control.session() as s:
-            reopened: set[str] = set()
+            # by sha256 alone, the status checked here: given "status = 'open'" as well,
+            # SQLite searched the status index (every open record) for each query, which
+            # made a load's refused records cost more the more were already refused
+            open_ids: dict[str, int] = {}
             for start in range(0, len(digests), 500):
-                reopened.update(
-                    s.scalars(
-                        select(QuarantineRecord.sha256).where(
-                            QuarantineRecord.sha256.in_(digests[start : start + 500]),
-                            QuarantineRecord.status == "open",
-                        )
-                    )
+                found = s.execute(
+                    select(
+                        QuarantineRecord.id, QuarantineRecord.sha256, QuarantineRecord.status
+                    ).where(QuarantineRecord.sha256.in_(digests[start : start + 500]))
                 )
-            again = sorted(reopened)
+                open_ids.update((sha, rid) for rid, sha, status in found if status == "open")
+            again = sorted(open_ids.values())
             for start in range(0, len(again), 500):
                 s.execute(
                     update(QuarantineRecord)
-                    .where(
-                        QuarantineRecord.sha256.in_(again[start : start + 500]),
-                        QuarantineRecord.status == "open",
-                    )
+                    .where(QuarantineRecord.id.in_(again[start : start + 500]))
                     .values(last_load_id=load_id)
                 )
+            reopened = set(open_ids)
             rows: list[dict[str, Any]] = []
             for item, (digest, size, inline, path) in kept:
                 if digest in reopened:
