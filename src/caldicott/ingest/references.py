@@ -13,6 +13,8 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
 import orjson
@@ -89,7 +91,8 @@ def unresolved(
     (:func:`_referrers`), and only keys that some record of the batch refers to count.
     """
     in_batch = {(p.rtype, p.rid) for p in batch}
-    referred = {(t, i) for p in batch for t, i in p.refs}
+    # (refs arrive as lists from workers' JSON; tuple() in C beats unpacking each)
+    referred = set(map(tuple, chain.from_iterable(map(attrgetter("refs"), batch))))
     # Most batches hold nothing, or only records nobody else in the batch refers to.
     missing = absent_keys(referred - in_batch, warehouse)
     held: set[int] = set()
