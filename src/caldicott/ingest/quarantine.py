@@ -81,22 +81,24 @@ class Quarantine:
             # by sha256 alone, the status checked here: given "status = 'open'" as well,
             # SQLite searched the status index (every open record) for each query, which
             # made a load's refused records cost more the more were already refused
-            open_ids: dict[str, int] = {}
+            reopened: set[str] = set()
+            again: list[int] = []  # the open records seen again, by primary key
             for start in range(0, len(digests), 500):
                 found = s.execute(
                     select(
                         QuarantineRecord.id, QuarantineRecord.sha256, QuarantineRecord.status
                     ).where(QuarantineRecord.sha256.in_(digests[start : start + 500]))
                 )
-                open_ids.update((sha, rid) for rid, sha, status in found if status == "open")
-            again = sorted(open_ids.values())
+                for rid, sha, status in found:
+                    if status == "open":
+                        reopened.add(sha)
+                        again.append(rid)
             for start in range(0, len(again), 500):
                 s.execute(
                     update(QuarantineRecord)
                     .where(QuarantineRecord.id.in_(again[start : start + 500]))
                     .values(last_load_id=load_id)
                 )
-            reopened = set(open_ids)
             rows: list[dict[str, Any]] = []
             for item, (digest, size, inline, path) in kept:
                 if digest in reopened:
