@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caldicott.store.control.base import Base, UTCDateTime
@@ -50,6 +50,9 @@ class IngestFile(Base):
 
 class QuarantineRecord(Base):
     __tablename__ = "ingest_quarantine"
+    # a repaired record accepted again is found by its (type, id): without this index that
+    # lookup scanned every open record
+    __table_args__ = (Index("ix_ingest_quarantine_resource", "resource_type", "resource_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     load_id: Mapped[str] = mapped_column(ForeignKey("ingest_load.id"), index=True)
