@@ -10,10 +10,12 @@ saying so; under CI they are required.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,19 @@ def test_the_compiled_modules_are_the_ones_in_use() -> None:
     for name in _native.MODULES:
         __import__(name)
         assert not sys.modules[name].__file__.endswith(".py"), name  # type: ignore[union-attr]
+
+
+def _worker_uses_compiled() -> bool:
+    from caldicott.ingest.validate import engine
+
+    return _native.ACTIVE and not str(engine.__file__).endswith(".py")
+
+
+def test_ingest_worker_processes_use_the_compiled_modules_too() -> None:
+    _compiled_or_skip()
+    context = multiprocessing.get_context("spawn")  # as caldicott.ingest.workers starts them
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(_worker_uses_compiled).result(timeout=60)
 
 
 def test_a_synthetic_export_with_defects_is_examined_alike(
