@@ -26,12 +26,15 @@ from caldicott import _native
 def _up_to_date(require: bool) -> bool:
     """Built from this source; or, unless required, already failed for this source (a
     machine without a compiler does not try again at every ``make``)."""
-    try:
-        doc = json.loads(_native.MANIFEST.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    doc = _native.read_manifest()
+    if doc is None or not _native.matches_source(doc):
         return False
-    same = doc.get("tag") == _native.build_tag() and doc.get("sources") == _native.fingerprint()
-    return same and (bool(doc.get("built")) or not require)
+    return bool(doc.get("built")) or not require
+
+
+def _write_manifest(built: bool, **more: object) -> None:
+    doc = {"built": built, "tag": _native.build_tag(), "sources": _native.fingerprint(), **more}
+    _native.MANIFEST.write_text(json.dumps(doc, indent=2) + "\n")
 
 
 def _compile(work: Path) -> dict[str, str]:
@@ -96,13 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(_native.NATIVE_DIR, ignore_errors=True)
             _native.NATIVE_DIR.mkdir(parents=True, exist_ok=True)
             note = f"{type(exc).__name__}: {exc}"
-            failed = {
-                "built": False,
-                "note": note,
-                "tag": _native.build_tag(),
-                "sources": _native.fingerprint(),
-            }
-            _native.MANIFEST.write_text(json.dumps(failed, indent=2) + "\n")
+            _write_manifest(False, note=note)
             sys.stderr.write(f"not compiled ({note}); caldicott runs the Python source\n")
             return 1 if require else 0
         shutil.rmtree(_native.NATIVE_DIR, ignore_errors=True)
@@ -111,13 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             target = _native.NATIVE_DIR / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(work / "lib" / rel, target)
-    doc = {
-        "built": True,
-        "tag": _native.build_tag(),
-        "sources": _native.fingerprint(),
-        "files": files,
-    }
-    _native.MANIFEST.write_text(json.dumps(doc, indent=2) + "\n")
+    _write_manifest(True, files=files)
     sys.stderr.write(f"compiled {len(files)} modules in {time.perf_counter() - started:.0f} s\n")
     return 0
 

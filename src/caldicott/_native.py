@@ -24,6 +24,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 #: The modules compiled, in one mypyc group (they call each other without Python).
 MODULES = (
@@ -78,22 +79,36 @@ class _Finder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, file)
 
 
-def _current() -> dict[str, Path] | None:
-    """The compiled files to use, or None (not built, switched off, or out of date)."""
-    if os.environ.get(SWITCH, "1") == "0" or not MANIFEST.is_file():
-        return None
+def read_manifest() -> dict[str, Any] | None:
+    """The build's manifest, or None if there is none (or it cannot be read)."""
     try:
         doc = json.loads(MANIFEST.read_text(encoding="utf-8"))
-        if not doc.get("built"):
-            return None
-        if doc.get("tag") != build_tag() or doc.get("sources") != fingerprint():
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def matches_source(doc: dict[str, Any]) -> bool:
+    """Whether a manifest was written for this source and this interpreter."""
+    return doc.get("tag") == build_tag() and doc.get("sources") == fingerprint()
+
+
+def _current() -> dict[str, Path] | None:
+    """The compiled files to use, or None (not built, switched off, or out of date)."""
+    if os.environ.get(SWITCH, "1") == "0":
+        return None
+    doc = read_manifest()
+    if doc is None or not doc.get("built"):
+        return None
+    try:
+        if not matches_source(doc):
             log.warning(
                 "the compiled validator is out of date with the source; running the "
                 "source (slower): run `make native` to rebuild it"
             )
             return None
         files = {name: NATIVE_DIR / rel for name, rel in doc["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, KeyError, TypeError, AttributeError):
         return None
     if set(files) != {*MODULES, f"{GROUP}__mypyc"} or not all(f.is_file() for f in files.values()):
         return None

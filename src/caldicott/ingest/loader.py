@@ -28,7 +28,7 @@ from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Examined, reference_paths
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import Reason, reason
-from caldicott.ingest.references import HeldRecords, Pending, stored_keys, unresolved
+from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
 from caldicott.ingest.sources import FileReport, RawRecord, discover, own_stores, read_ndjson
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.workers import examined, worker_count
@@ -369,9 +369,9 @@ class Loader:
         for batch in held.drain(self.batch_size):
             ok, later = unresolved(batch, self.warehouse)
             accepted.extend(ok)
-            found = stored_keys({(t, i) for p in later for t, i in p.refs}, self.warehouse)
+            absent = absent_keys({(t, i) for p in later for t, i in p.refs}, self.warehouse)
             for p in later:
-                missing = self._missing(p, found)
+                missing = self._missing(p, absent)
                 if warn:
                     p.warnings.extend(missing)
                     accepted.append(p)
@@ -383,13 +383,13 @@ class Loader:
                 accepted = []
         self._commit(accepted)
 
-    def _missing(self, p: Pending, stored: set[tuple[str, str]]) -> list[Reason]:
-        """The reasons for each reference of ``p`` that the warehouse does not hold."""
+    def _missing(self, p: Pending, absent: set[tuple[str, str]]) -> list[Reason]:
+        """The reasons for each reference of ``p`` to one of the ``absent`` keys."""
         warn = self.settings.unresolved_references == "warn"
         code = "unresolved-reference" if warn else "dangling-reference"
         out = []
         for where, t, i in reference_paths(p.text):
-            if (t, i) not in stored:
+            if (t, i) in absent:
                 out.append(reason(code, f"no {t} with this id in the load or the warehouse", where))
         return out
 

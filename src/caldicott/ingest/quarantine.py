@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import func, insert, select, update
@@ -29,6 +29,14 @@ from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
 
 EXPORT_NAME = re.compile(r"q(\d+)\.ndjson")
+#: Values bound in one IN (...) list (SQLite's limit on parameters is far above it).
+IN_LIST = 500
+T = TypeVar("T")
+
+
+def _slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), IN_LIST):
+        yield values[start : start + IN_LIST]
 
 
 @dataclass
@@ -83,20 +91,20 @@ class Quarantine:
             # made a load's refused records cost more the more were already refused
             reopened: set[str] = set()
             again: list[int] = []  # the open records seen again, by primary key
-            for start in range(0, len(digests), 500):
+            for some in _slices(digests):
                 found = s.execute(
                     select(
                         QuarantineRecord.id, QuarantineRecord.sha256, QuarantineRecord.status
-                    ).where(QuarantineRecord.sha256.in_(digests[start : start + 500]))
+                    ).where(QuarantineRecord.sha256.in_(some))
                 )
                 for rid, sha, status in found:
                     if status == "open":
                         reopened.add(sha)
                         again.append(rid)
-            for start in range(0, len(again), 500):
+            for some_ids in _slices(again):
                 s.execute(
                     update(QuarantineRecord)
-                    .where(QuarantineRecord.id.in_(again[start : start + 500]))
+                    .where(QuarantineRecord.id.in_(some_ids))
                     .values(last_load_id=load_id)
                 )
             rows: list[dict[str, Any]] = []
@@ -145,12 +153,12 @@ class Quarantine:
             for rtype, rid in keys:
                 by_type.setdefault(rtype, []).append(rid)
             for rtype, rids in by_type.items():
-                for start in range(0, len(rids), 500):
+                for some_rids in _slices(rids):
                     result = s.execute(
                         update(QuarantineRecord)
                         .where(
                             QuarantineRecord.resource_type == rtype,
-                            QuarantineRecord.resource_id.in_(rids[start : start + 500]),
+                            QuarantineRecord.resource_id.in_(some_rids),
                             QuarantineRecord.status == "open",
                         )
                         .values(**values)

@@ -145,14 +145,6 @@ def absent_keys(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[t
     return {(t, i) for t, ids in by_type.items() for i in warehouse.absent_ids(t, ids)}
 
 
-def stored_keys(keys: set[tuple[str, str]], warehouse: WarehouseWriter) -> set[tuple[str, str]]:
-    """The (type, id) keys the warehouse holds, looked up with one query per type."""
-    by_type: dict[str, list[str]] = {}
-    for t, i in keys:
-        by_type.setdefault(t, []).append(i)
-    return {(t, i) for t, ids in by_type.items() for i in warehouse.existing_ids(t, sorted(ids))}
-
-
 class HeldRecords:
     """Records held for a later pass, kept in a spill file rather than in memory."""
 

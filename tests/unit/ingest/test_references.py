@@ -25,9 +25,6 @@ class _Stored:
     def count(self, resource_type: str) -> int:
         return sum(1 for t, _ in self.keys if t == resource_type)
 
-    def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
-        return {i for i in ids if (resource_type, i) in self.keys}
-
     def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
         return {i for i in ids if (resource_type, i) not in self.keys}
 

@@ -157,19 +157,11 @@ class DuckDBWarehouse:
     def _ids(self, ids: Sequence[str]) -> AbstractContextManager[None]:
         return self._registered("_ids", pa.table({"id": pa.array(ids, pa.string())}))
 
-    def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
-        """Which of these ids the warehouse already holds for a type."""
-        if not ids or resource_type not in self.resource_types():
-            return set()
-        sql = f'SELECT t.id FROM "{table_name(resource_type)}" t JOIN _ids q USING (id)'  # noqa: S608
-        with self._ids(ids):
-            return {r[0] for r in self.conn.execute(sql).fetchall()}
-
     def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
         """Which of these (distinct) ids the warehouse does not hold for a type.
 
-        The complement of :meth:`existing_ids`, for when nearly all are present: only the
-        few absent ids come back from DuckDB.
+        Asked this way round because nearly all are usually present: only the few absent
+        ids come back from DuckDB.
         """
         if not ids:
             return set()

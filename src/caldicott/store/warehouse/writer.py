@@ -24,10 +24,6 @@ class WarehouseWriter(Protocol):
         """Current resources of a type."""
         ...
 
-    def existing_ids(self, resource_type: str, ids: list[str]) -> set[str]:
-        """Which of these ids are current resources of the type."""
-        ...
-
     def absent_ids(self, resource_type: str, ids: Sequence[str]) -> set[str]:
         """Which of these distinct ids are not current resources of the type."""
         ...
