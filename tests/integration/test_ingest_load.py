@@ -1,6 +1,7 @@
 """Loading into the warehouse with the control plane on SQLite and PostgreSQL."""
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -184,19 +185,25 @@ def test_events_before_birth_are_warned_batches_later(
     assert doc["warning_codes"] == {"implausible-date": 7}
 
 
-def test_progress_counts_every_record(control: ControlPlane, tmp_path: Path) -> None:
-    from caldicott.ingest.loader import PROGRESS_EVERY, Loader
+def test_progress_counts_every_record(
+    control: ControlPlane, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caldicott.ingest import sources
+    from caldicott.ingest.loader import Loader
     from caldicott.settings import Settings
     from caldicott.store.warehouse import DuckDBWarehouse
 
-    n = PROGRESS_EVERY * 2 + 7
-    data = fd.write_ndjson(tmp_path / "p.ndjson", [fd.patient(f"p{i}", i) for i in range(n)])
+    monkeypatch.setattr(sources, "CHUNK", 64 * 1024)  # blocks of about 300 records
+    n = 2_007
+    records: list[dict[str, Any] | bytes] = [fd.patient(f"p{i}", i) for i in range(n)]
+    records[10] = b"{not json"
+    data = fd.write_ndjson(tmp_path / "p.ndjson", records)
     reports: list[float] = []
     s = Settings(home=tmp_path / "home")
     with DuckDBWarehouse(s.warehouse_path) as w:
         Loader(s, control, w, advance=reports.append).run([data])
-    assert sum(reports) == n
-    assert len(reports) <= 4  # in steps, not one call a record
+    assert sum(reports) == n  # refused records too
+    assert 5 < len(reports) < n / 100  # a block at a time, not a record
 
 
 def test_a_validator_failure_costs_one_record_not_the_load(

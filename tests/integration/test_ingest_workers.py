@@ -13,9 +13,9 @@ from tests import fhirdata as fd
 from tests.integration.ingest_helpers import run_load, snapshot
 
 from caldicott.ingest import workers
-from caldicott.ingest.examine import examine
+from caldicott.ingest.examine import examine_block
 from caldicott.ingest.quarantine import Quarantine
-from caldicott.ingest.sources import RawRecord
+from caldicott.ingest.sources import Block, RawRecord
 from caldicott.store.control import ControlPlane
 
 
@@ -70,36 +70,42 @@ def test_workers_give_the_same_load(control: ControlPlane, tmp_path: Path) -> No
     assert q.show(ghost["id"])["reasons"][0]["path"] == "Observation.subject.reference"
 
 
-def _records(n: int) -> list[RawRecord]:
-    out = [RawRecord("f.ndjson", i + 1, fd.line(fd.patient(f"p{i}", i))) for i in range(n)]
-    out[7] = RawRecord("f.ndjson", 8, b'{"resourceType": "Patient", "id": ')
-    return out
+def _blocks(n: int, per_block: int) -> list[Block]:
+    """``n`` patients (the eighth cut short) in NDJSON blocks of ``per_block`` lines."""
+    lines = [fd.line(fd.patient(f"p{i}", i)) for i in range(n)]
+    lines[7] = b'{"resourceType": "Patient", "id": '
+    return [
+        Block("f.ndjson", start + 1, b"\n".join(lines[start : start + per_block]))
+        for start in range(0, n, per_block)
+    ]
 
 
 def test_a_dead_worker_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kill every worker mid-stream: the rest is examined in this process, in order."""
-    monkeypatch.setattr(workers, "CHUNK_RECORDS", 50)
-    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 1)  # two chunks a worker: most unsent
-    records = _records(2_000)
-    stream = workers.examined(records, 2)
-    got = [next(stream) for _ in range(60)]
+    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 1)  # two blocks a worker: most unsent
+    blocks = _blocks(2_000, 50)
+    stream = workers.examined(blocks, 2)
+    got = [next(stream) for _ in range(3)]
     for child in multiprocessing.active_children():
         os.kill(child.pid or 0, signal.SIGKILL)
     got.extend(stream)
-    assert [raw.number for raw, _ in got] == [r.number for r in records]
-    expected = [examine(r.data) for r in records]
-    assert [tuple(f) for _, f in got if f is not None] == [tuple(e) for e in expected]
-    assert got[7][1] is not None and not got[7][1][0]
+    assert [item for item, _ in got] == blocks
+    assert [found for _, found in got] == [examine_block(b) for b in blocks]
+    first = got[0][1]
+    assert first is not None and first.records == 50
+    assert [index for index, *_ in first.refused] == [7]
+    assert len(first.accepted) == 49
 
 
 def test_records_refused_as_read_pass_through_the_workers() -> None:
     from caldicott.ingest.reasons import reason
 
-    records = _records(30)
-    records[3] = RawRecord("f.ndjson", 4, b"", reason("line-too-long", "too long"))
-    got = list(workers.examined(records, 2))
-    assert [raw.number for raw, _ in got] == list(range(1, 31))
-    assert got[3][1] is None
+    items: list[Block | RawRecord] = list(_blocks(30, 5))
+    problem = RawRecord("f.ndjson", 31, b"", reason("line-too-long", "too long"))
+    items.insert(3, problem)
+    got = list(workers.examined(items, 2))
+    assert [item for item, _ in got] == items
+    assert got[3] == (problem, None)
     assert all(f is not None for n, (_, f) in enumerate(got) if n != 3)
 
 
@@ -122,20 +128,19 @@ def test_the_automatic_count_keeps_a_load_under_two_gib(monkeypatch: pytest.Monk
 
 
 def test_records_in_flight_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The loader never holds more than the window (plus one chunk) handed out."""
-    monkeypatch.setattr(workers, "CHUNK_RECORDS", 20)
-    records = _records(1_000)
-    size = len(records[0].data)
-    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 200 * size)
+    """The loader never holds more than the window (plus one block) handed out."""
+    blocks = _blocks(1_000, 20)
+    size = blocks[1].size
+    monkeypatch.setattr(workers, "IN_FLIGHT_BYTES", 10 * size)
     read = 0
 
     def counted() -> Any:
         nonlocal read
-        for raw in records:
+        for block in blocks:
             read += 1
-            yield raw
+            yield block
 
     most = 0
     for taken, _ in enumerate(workers.examined(counted(), 2), start=1):
         most = max(most, read - taken)
-    assert 150 <= most <= 200 + 20
+    assert 8 <= most <= 10 + 1

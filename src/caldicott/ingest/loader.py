@@ -24,25 +24,32 @@ from sqlalchemy import update
 
 from caldicott.applog import get_logger
 from caldicott.ingest.accounting import UNPARSED, Counts, Tally
+from caldicott.ingest.batch import Batch
 from caldicott.ingest.bundles import NotFhir, read_json
-from caldicott.ingest.examine import Examined, reference_paths
+from caldicott.ingest.examine import Findings, reference_paths
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
-from caldicott.ingest.sources import FileReport, RawRecord, discover, own_stores, read_ndjson
+from caldicott.ingest.sources import (
+    Block,
+    FileReport,
+    RawRecord,
+    blocks_of,
+    discover,
+    own_stores,
+    read_blocks,
+)
 from caldicott.ingest.tables import IngestFile, IngestLoad
 from caldicott.ingest.workers import examined, worker_count
 from caldicott.settings import Settings
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
-from caldicott.store.warehouse import Row, WarehouseWriter
+from caldicott.store.warehouse import WarehouseWriter
 
 log = get_logger(__name__)
 Advance = Callable[[float], None]
 #: Birth dates (patient id to date) kept from batch to batch, about 150 bytes each.
 BIRTHS_KEPT = 200_000
-#: Records between two reports to the progress bar (a report costs several µs).
-PROGRESS_EVERY = 1_000
 
 
 @dataclass
@@ -116,11 +123,6 @@ def _between_batches() -> None:
     gc.collect(1)
 
 
-def _trimmed(data: bytes) -> bytes:
-    """The record without surrounding whitespace (copied only when there is some)."""
-    return data.strip() if data[:1].isspace() or data[-1:].isspace() else data
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -150,7 +152,7 @@ class Loader:
         self.tally = Tally()
         self.quarantine = Quarantine(control, settings.home)
         self.spill_dir = settings.home / "quarantine" / "spill"
-        self.pending: list[Pending] = []
+        self.pending = Batch()
         self.refused: list[Refused] = []
         self.births: dict[str, str] = {}
         self.resolved_ids: list[int] = []
@@ -160,7 +162,6 @@ class Loader:
         self.batches = 0
         self._last_file = ""
         self._last_export_id: int | None = None
-        self._unreported = 0  # records taken since the progress bar last heard
 
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
@@ -174,14 +175,15 @@ class Loader:
         workers = worker_count(self.settings.ingest_workers, sum(sizes))
         try:
             with _fewer_collections():
-                for raw, found in examined(self._stream(to_read, reports), workers):
-                    self._take(raw, found)
-                    if len(self.pending) >= self.batch_size:
-                        self._flush(held)
-                        _between_batches()
+                for item, found in examined(self._stream(to_read, reports), workers):
+                    if found is None:  # refused as read (unreadable, truncated, too long)
+                        assert isinstance(item, RawRecord) and item.problem is not None
+                        self.advance(1)
+                        self._refuse(item, [item.problem], None, None)
+                    else:
+                        assert isinstance(item, Block)
+                        self._take(item, found, held)
                 self._flush(held)
-                self.advance(self._unreported)
-                self._unreported = 0
                 self._settle(held)
         finally:
             held.close()
@@ -201,16 +203,16 @@ class Loader:
 
     def _stream(
         self, to_read: list[tuple[Path, str]], reports: list[FileReport]
-    ) -> Iterator[RawRecord]:
-        """Every record of every file in order; each file's report is added as it ends."""
+    ) -> Iterator[Block | RawRecord]:
+        """Every file's blocks in order; each file's report is added as it ends."""
         for path, kind in to_read:
             report = FileReport(str(path), kind)
             records = 0
             try:
                 report.bytes = path.stat().st_size
-                for raw in self._records(path, kind):
+                for item in self._blocks(path, kind):
                     records += 1
-                    yield raw
+                    yield item
             except NotFhir as exc:
                 report.status, report.note = "skipped", str(exc)
             except OSError as exc:
@@ -222,44 +224,48 @@ class Loader:
                 report.note = "no records in the file"
             reports.append(report)
 
-    def _records(self, path: Path, kind: str) -> Iterator[RawRecord]:
+    def _blocks(self, path: Path, kind: str) -> Iterator[Block | RawRecord]:
         if kind == "json":
-            return read_json(path)
-        return read_ndjson(path, kind, self.spill_dir)
+            return blocks_of(read_json(path))
+        return read_blocks(path, kind, self.spill_dir)
 
-    # -- one record -----------------------------------------------------------------------
-    def _take(self, raw: RawRecord, found: Examined | None) -> None:
-        self._unreported += 1
-        if self._unreported >= PROGRESS_EVERY:
-            self.advance(self._unreported)
-            self._unreported = 0
-        if found is None:  # refused as read (unreadable, truncated, too long)
-            assert raw.problem is not None
-            self._refuse(raw, [raw.problem], None, None)
-            return
-        ok, rtype, rid, reasons, version, updated, refs, event, patient, birth = found
-        if not ok:
+    # -- one block ------------------------------------------------------------------------
+    def _take(self, block: Block, found: Findings, held: HeldRecords) -> None:
+        """Refuse a block's refused records; add its accepted ones to batches."""
+        self.advance(found.records)
+        file = block.file
+        lines = block.lines()
+        for index, reasons, rtype, rid in found.refused:
+            raw = RawRecord(file, block.number(index), Block.record(lines[index]))
             self._refuse(raw, reasons, rtype, rid)
+        accepted = found.accepted
+        if not accepted:
             return
-        assert rtype is not None and rid is not None
-        self.pending.append(
-            Pending(
-                raw.file,
-                raw.number,
-                rtype,
-                rid,
-                version,
-                updated,
-                _trimmed(raw.data),
-                refs,
-                reasons,
-                self._export_id(raw.file),
-                event,
-                patient,
+        for rtype, n in Counter(found.rtypes).items():
+            self.tally.read(file, rtype, n)
+        texts = [lines[index] for index in accepted]
+        for pos in found.trimmed:
+            texts[pos] = texts[pos].strip()
+        if block.numbers is None:
+            first = block.first
+            numbers = [first + index for index in accepted]
+        else:
+            numbers = [block.numbers[index] for index in accepted]
+        births = self.births
+        for rid, birth in zip(found.rids, found.births, strict=True):
+            if birth is not None:
+                births[rid] = birth
+        export_id = self._export_id(file)
+        lo, total = 0, len(accepted)
+        while lo < total:
+            hi = min(total, lo + self.batch_size - len(self.pending))
+            self.pending.add_found(
+                found, lo, hi, file=file, numbers=numbers, texts=texts, export_id=export_id
             )
-        )
-        if birth is not None:
-            self.births[rid] = birth
+            lo = hi
+            if len(self.pending) >= self.batch_size:
+                self._flush(held)
+                _between_batches()
 
     def _export_id(self, file: str) -> int | None:
         if file != self._last_file:
@@ -281,32 +287,18 @@ class Loader:
 
     # -- batches ----------------------------------------------------------------------------
     def _flush(self, held: HeldRecords) -> None:
-        batch, self.pending = self.pending, []
-        for (file, rtype), n in Counter((p.file, p.rtype) for p in batch).items():
-            self.tally.read(file, rtype, n)
+        batch, self.pending = self.pending, Batch()
         ok, later = unresolved(batch, self.warehouse)
         held.add(later)
         self._commit(ok)
 
-    def _commit(self, ok: list[Pending]) -> None:
+    def _commit(self, ok: Batch) -> None:
         """Quarantine writes, then one warehouse transaction, then accounting."""
         self.quarantine.write(self.load_id, self.refused)
         self.refused = []
         if ok:
             self._births_check(ok)
-            rows: dict[str, list[Row]] = {}
-            accepted: Counter[tuple[str, str]] = Counter()
-            warned: dict[tuple[str, str], list[str]] = {}
-            for p in ok:  # one pass: this runs for every record loaded
-                rows.setdefault(p.rtype, []).append(
-                    Row(p.rid, p.version_id, p.last_updated, p.text)
-                )
-                accepted[p.file, p.rtype] += 1
-                if p.warnings:
-                    warned.setdefault((p.file, p.rtype), []).extend(w.code for w in p.warnings)
-                if p.export_id is not None:
-                    self.resolved_ids.append(p.export_id)
-            written = self.warehouse.write_batch(self.load_id, rows)
+            written = self.warehouse.write_batch(self.load_id, ok.columns())
             for counts in written.values():
                 self.tally.written.update(
                     inserted=counts.inserted,
@@ -314,12 +306,15 @@ class Loader:
                     unchanged=counts.unchanged,
                     older=counts.older,
                 )
-            for (file, rtype), n in accepted.items():
+            warned: dict[tuple[str, str], list[str]] = {}
+            for pos, warnings in ok.warnings.items():
+                key = (ok.files[pos], ok.rtypes[pos])
+                warned.setdefault(key, []).extend(w.code for w in warnings)
+            for (file, rtype), n in Counter(zip(ok.files, ok.rtypes, strict=True)).items():
                 self.tally.accept(file, rtype, warned.get((file, rtype), []), n)
+            self.resolved_ids.extend(e for e in ok.export_ids if e is not None)
             if self.open_keys:
-                self.resolved_keys.extend(
-                    (p.rtype, p.rid) for p in ok if (p.rtype, p.rid) in self.open_keys
-                )
+                self.resolved_keys.extend(set(ok.keys()) & self.open_keys)
             # births of this batch's patients are in the warehouse now: keep a bounded
             # number, so that most batches (whose patients are those of the last) need
             # no lookup, and memory stays bounded whatever the input
@@ -336,27 +331,33 @@ class Loader:
                 update(IngestLoad).where(IngestLoad.id == self.load_id).values(batches=self.batches)
             )
 
-    def _births_check(self, ok: list[Pending]) -> None:
-        missing = sorted({p.patient for p in ok if p.patient and p.patient not in self.births})
+    def _births_check(self, ok: Batch) -> None:
+        births = self.births
+        patients = set(ok.patients)
+        patients.discard(None)
+        missing = sorted(p for p in patients if p is not None and p not in births)
         if missing:
-            self.births.update(self.warehouse.json_values("Patient", missing, "birthDate"))
-        for p in ok:
-            if p.event and p.patient:
-                birth = self.births.get(p.patient)
-                n = min(len(birth or ""), len(p.event))
-                if birth and p.event[:n] < birth[:n]:
-                    p.warnings.append(
-                        reason(
-                            "implausible-date", "event dated before the patient's birth", p.rtype
+            births.update(self.warehouse.json_values("Patient", missing, "birthDate"))
+        for pos, (event, patient) in enumerate(zip(ok.events, ok.patients, strict=True)):
+            if event and patient:
+                birth = births.get(patient)
+                if birth:
+                    n = min(len(birth), len(event))
+                    if event[:n] < birth[:n]:
+                        ok.warnings.setdefault(pos, []).append(
+                            reason(
+                                "implausible-date",
+                                "event dated before the patient's birth",
+                                ok.rtypes[pos],
+                            )
                         )
-                    )
 
     def _settle(self, held: HeldRecords) -> None:
         """Re-check held records until a pass accepts nothing; then refuse or warn."""
         while held.count:
             before = held.count
-            for batch in held.drain(self.batch_size):
-                ok, later = unresolved(batch, self.warehouse)
+            for records in held.drain(self.batch_size):
+                ok, later = unresolved(Batch.of(records), self.warehouse)
                 held.add(later)
                 if ok:
                     self._commit(ok)
@@ -365,22 +366,23 @@ class Loader:
         if not held.count:
             return
         warn = self.settings.unresolved_references == "warn"
-        accepted: list[Pending] = []
-        for batch in held.drain(self.batch_size):
-            ok, later = unresolved(batch, self.warehouse)
-            accepted.extend(ok)
+        accepted = Batch()
+        for records in held.drain(self.batch_size):
+            ok, later = unresolved(Batch.of(records), self.warehouse)
+            for n in range(len(ok)):
+                accepted.add_pending(ok.pending(n))
             absent = absent_keys({(t, i) for p in later for t, i in p.refs}, self.warehouse)
             for p in later:
                 missing = self._missing(p, absent)
                 if warn:
                     p.warnings.extend(missing)
-                    accepted.append(p)
+                    accepted.add_pending(p)
                 else:
                     raw = RawRecord(p.file, p.number, p.text)
                     self._refuse(raw, missing, p.rtype, p.rid, counted=True)
             if len(accepted) >= self.batch_size:
                 self._commit(accepted)
-                accepted = []
+                accepted = Batch()
         self._commit(accepted)
 
     def _missing(self, p: Pending, absent: set[tuple[str, str]]) -> list[Reason]:

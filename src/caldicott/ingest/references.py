@@ -13,14 +13,16 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from caldicott.ingest.reasons import Reason
 from caldicott.store.warehouse import WarehouseWriter
+
+if TYPE_CHECKING:  # the batch module builds on this one
+    from caldicott.ingest.batch import Batch
 
 Ref = tuple[str, str]  # (target type, target id); see examine.Ref
 
@@ -79,20 +81,19 @@ class Pending:
         )
 
 
-def unresolved(
-    batch: Sequence[Pending], warehouse: WarehouseWriter
-) -> tuple[list[Pending], list[Pending]]:
+def unresolved(batch: Batch, warehouse: WarehouseWriter) -> tuple[Batch, list[Pending]]:
     """Split a batch into records whose references resolve and records to hold.
 
     A reference resolves to the warehouse or to a record of the batch that is itself not
     held; holding one record can hold those that refer to it, so holding repeats until
     nothing more is held. The warehouse is asked only for the keys it lacks (few, usually
-    none); each round finds the referrers of the keys just lost with one scan
-    (:func:`_referrers`), and only keys that some record of the batch refers to count.
+    none); each round finds the referrers of the keys just lost with one scan of the
+    batch's references (:func:`_referrers`), and only keys that some record of the batch
+    refers to count.
     """
-    in_batch = {(p.rtype, p.rid) for p in batch}
-    # (refs arrive as lists from workers' JSON; tuple() in C beats unpacking each)
-    referred = set(map(tuple, chain.from_iterable(map(attrgetter("refs"), batch))))
+    keys = batch.keys()
+    in_batch = set(keys)
+    referred = set(zip(batch.ref_type, batch.ref_id, strict=True))
     # Most batches hold nothing, or only records nobody else in the batch refers to.
     missing = absent_keys(referred - in_batch, warehouse)
     held: set[int] = set()
@@ -101,39 +102,34 @@ def unresolved(
         held |= newly
         # a held record no longer resolves references to it, unless another record of
         # the batch with its type and id is not held, or the warehouse has it
-        lost = {(batch[n].rtype, batch[n].rid) for n in newly} & referred
-        missing = absent_keys(_all_held(lost, batch, held), warehouse)
+        lost = {keys[n] for n in newly} & referred
+        missing = absent_keys(_all_held(lost, keys, held), warehouse)
     if not held:
-        return list(batch), []
-    return (
-        [p for n, p in enumerate(batch) if n not in held],
-        [p for n, p in enumerate(batch) if n in held],
-    )
+        return batch, []
+    return batch.without(held), [batch.pending(n) for n in sorted(held)]
 
 
-def _referrers(batch: Sequence[Pending], keys: set[tuple[str, str]], held: set[int]) -> set[int]:
+def _referrers(batch: Batch, keys: set[tuple[str, str]], held: set[int]) -> set[int]:
     """The records not yet held that refer to one of ``keys`` (usually a handful).
 
     A scan that compares ids first (their hashes are cached) costs less than indexing
     every reference of the batch by target, which most batches would never use.
     """
     ids = {i for _, i in keys}
-    found: set[int] = set()
-    for n, p in enumerate(batch):
-        for t, i in p.refs:
-            if i in ids and (t, i) in keys and n not in held:
-                found.add(n)
-                break
-    return found
+    return {
+        n
+        for n, t, i in zip(batch.ref_owner, batch.ref_type, batch.ref_id, strict=True)
+        if i in ids and (t, i) in keys and n not in held
+    }
 
 
 def _all_held(
-    keys: set[tuple[str, str]], batch: Sequence[Pending], held: set[int]
+    keys: set[tuple[str, str]], batch_keys: list[tuple[str, str]], held: set[int]
 ) -> set[tuple[str, str]]:
     """The keys none of whose records in the batch is left unheld."""
     if not keys:
         return keys
-    left = {(p.rtype, p.rid) for n, p in enumerate(batch) if n not in held}
+    left = {k for n, k in enumerate(batch_keys) if n not in held}
     return keys - left
 
 

@@ -55,6 +55,51 @@ class RawRecord:
     sha256: str = ""
 
 
+@dataclass(slots=True)
+class Block:
+    """Records of one file handed out together: the unit of work of a worker process.
+
+    Either ``data``, whole NDJSON lines joined by newlines whose first is line ``first``
+    (a line's number is ``first`` plus its index), or ``records``, one record each with
+    its number in ``numbers`` (a Bundle's entries). A record is a non-blank line without
+    its trailing CR; :meth:`lines` and :meth:`record` are the one rule for both the
+    worker that examines a block and the loader that keeps its records.
+    """
+
+    file: str
+    first: int
+    data: bytes
+    records: list[bytes] | None = None
+    numbers: list[int] | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.records is None else sum(map(len, self.records))
+
+    def lines(self) -> list[bytes]:
+        """Every line (blank ones included: indices are stable), as the worker saw them."""
+        return self.records if self.records is not None else self.data.split(b"\n")
+
+    def number(self, index: int) -> int:
+        return self.numbers[index] if self.numbers is not None else self.first + index
+
+    @staticmethod
+    def record(line: bytes) -> bytes:
+        """A line's record: the line without a trailing CR."""
+        return line[:-1] if line[-1:] == b"\r" else line
+
+    def entries(self) -> Iterator[tuple[int, bytes]]:
+        """(index, line) for each non-blank line: each is one record."""
+        for index, line in enumerate(self.lines()):
+            # isspace() stops at the first other byte; strip() would copy the line
+            if line and not line.isspace():
+                yield index, line
+
+    def raw_records(self) -> Iterator[RawRecord]:
+        for index, line in self.entries():
+            yield RawRecord(self.file, self.number(index), self.record(line))
+
+
 @dataclass
 class FileReport:
     """What happened to one path: loaded, skipped (and why) or empty."""
@@ -168,10 +213,26 @@ def _gzip_chunks(fh: BinaryIO) -> Iterator[bytes]:
 
 def read_ndjson(path: Path, kind: str, spill_dir: Path) -> Iterator[RawRecord]:
     """Yield each non-blank line of an NDJSON (optionally gzip) file as a record."""
+    for item in read_blocks(path, kind, spill_dir):
+        if isinstance(item, Block):
+            yield from item.raw_records()
+        else:
+            yield item
+
+
+def read_blocks(path: Path, kind: str, spill_dir: Path) -> Iterator[Block | RawRecord]:
+    """An NDJSON (optionally gzip) file as blocks of whole lines, in order.
+
+    Each :class:`Block` holds about :data:`CHUNK` bytes of complete lines and the number
+    of its first line; blocks of blank lines only are not yielded. Between them come the
+    records refused as read (a spilled oversized line, a truncated gzip's tail) as
+    :class:`RawRecord` with a problem, where they occur in the file.
+    """
     name = str(path)
-    line_no = 0
+    line_no = 0  # lines before the next block
     pending = b""
     spill: _Spill | None = None
+    at_start = True
     with path.open("rb") as fh:
         chunks = _gzip_chunks(fh) if kind == "ndjson.gz" else _plain_chunks(fh)
         try:
@@ -187,15 +248,19 @@ def read_ndjson(path: Path, kind: str, spill_dir: Path) -> Iterator[RawRecord]:
                     spill = None
                     chunk = chunk[nl + 1 :]
                 data = pending + chunk if pending else chunk
-                lines = data.split(b"\n")
-                pending = lines.pop()
-                if line_no == 0 and lines and lines[0].startswith(b"\xef\xbb\xbf"):
-                    lines[0] = lines[0][3:]
-                for line in lines:
-                    line_no += 1
-                    # isspace() stops at the first other byte; strip() would copy the line
-                    if line and not line.isspace():
-                        yield RawRecord(name, line_no, line[:-1] if line[-1] == 13 else line)
+                if at_start and data:
+                    at_start = False
+                    if data.startswith(b"\xef\xbb\xbf"):
+                        data = data[3:]
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    pending = data
+                else:
+                    pending = data[cut + 1 :]
+                    lines = data[:cut]
+                    if lines and not lines.isspace():  # stops at the first other byte
+                        yield Block(name, line_no + 1, lines)
+                    line_no += lines.count(b"\n") + 1
                 if len(pending) > MAX_RECORD_BYTES:
                     spill = _Spill(spill_dir)
                     spill.write(pending)
@@ -218,8 +283,31 @@ def read_ndjson(path: Path, kind: str, spill_dir: Path) -> Iterator[RawRecord]:
         line_no += 1
         yield spill.finish(name, line_no)
     elif pending.strip():
-        line_no += 1
-        yield RawRecord(name, line_no, pending.rstrip(b"\r"))
+        yield Block(name, line_no + 1, pending)
+
+
+def blocks_of(records: Iterable[RawRecord]) -> Iterator[Block | RawRecord]:
+    """Records (a Bundle's entries, say) grouped into blocks of one file, in order.
+
+    A record refused as read passes through on its own, between the blocks.
+    """
+    group: list[RawRecord] = []
+    size = 0
+
+    def block() -> Block:
+        return Block(group[0].file, 0, b"", [r.data for r in group], [r.number for r in group])
+
+    for raw in records:
+        if group and (raw.problem is not None or raw.file != group[0].file or size >= CHUNK):
+            yield block()
+            group, size = [], 0
+        if raw.problem is not None:
+            yield raw
+            continue
+        group.append(raw)
+        size += len(raw.data)
+    if group:
+        yield block()
 
 
 class _Spill:

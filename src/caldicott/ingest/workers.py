@@ -1,11 +1,14 @@
 """Examining records in worker processes, in order, with bounded memory.
 
-The loader reads records in its own process (files, gzip, oversized lines spilled to
-disk) and hands their bytes, a chunk at a time, to worker processes that parse and
-validate them (:func:`.examine.examine_many`). Results come back in the order the records
-were read, so accounting, batches and kill-and-resume behave exactly as with no workers.
-Chunks in flight are bounded by :data:`IN_FLIGHT_BYTES` (and at least two per worker are
-allowed), so memory stays bounded whatever the input.
+The loader reads files in its own process (gzip, oversized lines spilled to disk) as
+blocks of whole lines (:func:`.sources.read_blocks`) and hands each block, one bytes
+object, to a worker process that splits, parses and validates its records
+(:func:`.examine.examine_block`) and sends back what it found as columns. The loader
+keeps the block to take the accepted records' bytes from it, so nothing crosses the
+process boundary a record at a time. Results come back in the order the blocks were read,
+so accounting, batches and kill-and-resume behave exactly as with no workers. Blocks in
+flight are bounded by :data:`IN_FLIGHT_BYTES` (and at least two per worker are allowed),
+so memory stays bounded whatever the input.
 
 Workers are started with ``spawn`` (never ``fork``: the loader holds an open DuckDB
 connection and its threads). If a worker dies (the machine ran out of memory, say), the
@@ -25,14 +28,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from caldicott.applog import get_logger
-from caldicott.ingest.examine import Examined, examine, examine_many, from_wire
-from caldicott.ingest.sources import RawRecord
+from caldicott.ingest.examine import Findings, examine_block
+from caldicott.ingest.sources import Block, RawRecord
 
 log = get_logger(__name__)
 
-#: A chunk closes at this many records or this many bytes, whichever comes first.
-CHUNK_RECORDS = 1_000
-CHUNK_BYTES = 2 * 1024 * 1024
 #: With ``ingest_workers = 0`` (automatic), loads smaller than this run in one process:
 #: starting workers costs about a second, more than they save on a small load.
 AUTO_MIN_BYTES = 24 * 1024 * 1024
@@ -47,7 +47,8 @@ AUTO_MAX_WORKERS = 2
 #: (a load of 100,000 patients left a core idle a fifth of the time with two per worker).
 IN_FLIGHT_BYTES = 48 * 1024 * 1024
 
-Item = tuple[RawRecord, Examined | None]
+#: A block with its findings, or a record refused as read (with None).
+Item = tuple[Block, Findings] | tuple[RawRecord, None]
 
 
 def worker_count(setting: int, input_bytes: int) -> int:
@@ -74,34 +75,14 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="caldicott-parent-watch", daemon=True).start()
 
 
-def _chunks(records: Iterable[RawRecord]) -> Iterator[list[RawRecord]]:
-    chunk: list[RawRecord] = []
-    size = 0
-    for raw in records:
-        chunk.append(raw)
-        size += len(raw.data)
-        if len(chunk) >= CHUNK_RECORDS or size >= CHUNK_BYTES:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
-def _pair(chunk: list[RawRecord], found: list[Examined]) -> Iterator[Item]:
-    it = iter(found)
-    for raw in chunk:
-        yield raw, (None if raw.problem is not None else next(it))
-
-
-def _inline(chunk: list[RawRecord]) -> list[Examined]:
-    return [examine(r.data) for r in chunk if r.problem is None]
-
-
-def examined(records: Iterable[RawRecord], workers: int) -> Iterator[Item]:
-    """Each record with what examining it found (None for a record refused as read)."""
+def examined(items: Iterable[Block | RawRecord], workers: int) -> Iterator[Item]:
+    """Each block with its findings, and each record refused as read with None, in order."""
     if workers <= 1:
-        for raw in records:
-            yield raw, (None if raw.problem is not None else examine(raw.data))
+        for item in items:
+            if isinstance(item, Block):
+                yield item, examine_block(item)
+            else:
+                yield item, None
         return
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         workers,
@@ -109,45 +90,46 @@ def examined(records: Iterable[RawRecord], workers: int) -> Iterator[Item]:
         initializer=_watch_parent,
         initargs=(os.getpid(),),
     )
-    # each chunk in flight with its findings to come (None: examine it here) and its bytes
-    inflight: deque[tuple[list[RawRecord], Future[bytes] | None, int]] = deque()
-    held = 0  # bytes of the chunks in flight
+    # each block in flight with its findings to come (None: examine it here), or a
+    # record refused as read waiting its turn, with its bytes
+    inflight: deque[tuple[Block | RawRecord, Future[Findings] | None, int]] = deque()
+    held = 0  # bytes in flight
 
-    def submit(chunk: list[RawRecord]) -> None:
+    def submit(item: Block | RawRecord) -> None:
         nonlocal pool, held
-        datas = [r.data for r in chunk if r.problem is None]
-        size = sum(len(d) for d in datas)
+        size = item.size if isinstance(item, Block) else len(item.data)
         held += size
-        if pool is not None:
+        if pool is not None and isinstance(item, Block):
             try:
-                inflight.append((chunk, pool.submit(examine_many, datas), size))
+                inflight.append((item, pool.submit(examine_block, item), size))
                 return
             except BrokenProcessPool:
                 _broken(pool)
                 pool = None
-        inflight.append((chunk, None, size))
+        inflight.append((item, None, size))
 
-    def take() -> Iterator[Item]:
+    def take() -> Item:
         nonlocal pool, held
-        chunk, future, size = inflight.popleft()
+        item, future, size = inflight.popleft()
         held -= size
-        found: list[Examined] | None = None
+        if isinstance(item, RawRecord):
+            return item, None
         if future is not None:
             try:
-                found = from_wire(future.result())
+                return item, future.result()
             except BrokenProcessPool:
                 if pool is not None:
                     _broken(pool)
                     pool = None
-        yield from _pair(chunk, found if found is not None else _inline(chunk))
+        return item, examine_block(item)
 
     try:
-        for chunk in _chunks(records):
-            submit(chunk)
+        for item in items:
+            submit(item)
             while len(inflight) >= 2 * workers and held >= IN_FLIGHT_BYTES:
-                yield from take()
+                yield take()
         while inflight:
-            yield from take()
+            yield take()
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caldicott.ingest.batch import Batch
 from caldicott.ingest.references import Pending, unresolved
-from caldicott.store.warehouse import DuckDBWarehouse, Row, WarehouseWriter, WriteCounts
+from caldicott.store.warehouse import Columns, DuckDBWarehouse, Row, WarehouseWriter, WriteCounts
 
 
 class _Stored:
@@ -31,9 +32,7 @@ class _Stored:
     def json_values(self, resource_type: str, ids: list[str], element: str) -> dict[str, str]:
         return {}
 
-    def write_batch(
-        self, load_id: str, batch: Mapping[str, Sequence[Row]]
-    ) -> dict[str, WriteCounts]:
+    def write_batch(self, load_id: str, batch: Columns) -> dict[str, WriteCounts]:
         raise AssertionError("not written in these tests")
 
 
@@ -44,7 +43,7 @@ def _in_duckdb(*keys: tuple[str, str]) -> DuckDBWarehouse:
     for t, i in sorted(set(keys)):
         text = orjson.dumps({"resourceType": t, "id": i})
         by_type.setdefault(t, []).append(Row(i, None, None, text))
-    w.write_batch("load", by_type)
+    w.write_batch("load", Columns.of(by_type))
     return w
 
 
@@ -52,18 +51,20 @@ Backend = Callable[..., WarehouseWriter]
 BACKENDS = [pytest.param(_Stored, id="sets"), pytest.param(_in_duckdb, id="duckdb")]
 
 
-def _p(rtype: str, rid: str, *refs: tuple[str, str]) -> Pending:
-    return Pending("f", 1, rtype, rid, None, None, b"{}", list(refs))
+def _p(rtype: str, rid: str, *refs: tuple[str, str], number: int = 1) -> Pending:
+    return Pending("f", number, rtype, rid, None, None, b"{}", list(refs))
 
 
-def _ids(records: list[Pending]) -> list[str]:
+def _ids(records: Batch | list[Pending]) -> list[str]:
+    if isinstance(records, Batch):
+        return records.rids
     return [p.rid for p in records]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_nothing_missing_holds_nothing(backend: Backend) -> None:
     batch = [_p("Patient", "p1"), _p("Observation", "o1", ("Patient", "p1"))]
-    ok, held = unresolved(batch, backend())
+    ok, held = unresolved(Batch.of(batch), backend())
     assert (_ids(ok), held) == (["p1", "o1"], [])
 
 
@@ -75,7 +76,7 @@ def test_a_chain_inside_the_batch_is_held_whole(backend: Backend) -> None:
         _p("Patient", "p1"),
         _p("Observation", "o2", ("Observation", "o1")),
     ]
-    ok, held = unresolved(batch, backend())
+    ok, held = unresolved(Batch.of(batch), backend())
     assert _ids(ok) == ["p1"]
     assert _ids(held) == ["o1", "e1", "o2"]
 
@@ -86,7 +87,7 @@ def test_a_held_record_already_in_the_warehouse_still_resolves(backend: Backend)
         _p("Encounter", "e1", ("Patient", "ghost")),
         _p("Observation", "o1", ("Encounter", "e1")),
     ]
-    ok, held = unresolved(batch, backend(("Encounter", "e1")))
+    ok, held = unresolved(Batch.of(batch), backend(("Encounter", "e1")))
     assert (_ids(ok), _ids(held)) == (["o1"], ["e1"])
 
 
@@ -97,7 +98,7 @@ def test_another_version_left_unheld_still_resolves(backend: Backend) -> None:
         _p("Encounter", "e1"),
         _p("Observation", "o1", ("Encounter", "e1")),
     ]
-    ok, held = unresolved(batch, backend())
+    ok, held = unresolved(Batch.of(batch), backend())
     assert len(held) == 1 and held[0].refs
     assert _ids(ok) == ["e1", "o1"]
 
@@ -131,8 +132,11 @@ def test_holding_agrees_with_its_definition(
     records: list[tuple[tuple[str, str], list[tuple[str, str]]]],
     stored: set[tuple[str, str]],
 ) -> None:
-    batch = [_p(t, i, *refs) for (t, i), refs in records]
-    ok, held = unresolved(batch, backend(*stored))
+    batch = [_p(t, i, *refs, number=n) for n, ((t, i), refs) in enumerate(records)]
+    ok, held = unresolved(Batch.of(batch), backend(*stored))
     expected = _reference_hold(batch, stored)
-    assert [id(p) for p in held] == [id(p) for n, p in enumerate(batch) if n in expected]
+    assert held == [p for n, p in enumerate(batch) if n in expected]
+    assert ok.numbers == [n for n in range(len(batch)) if n not in expected]
+    # the records kept keep their own references, renumbered with them
+    assert [ok.refs_of(k) for k in range(len(ok))] == [batch[n].refs for n in ok.numbers]
     assert len(ok) + len(held) == len(batch)

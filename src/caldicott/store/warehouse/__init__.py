@@ -13,7 +13,13 @@ Views (SQL on FHIR) compile to SQL over the ``resource`` column of these tables.
 writes through :class:`WarehouseWriter` (``writer.py``), which any engine implements.
 """
 
-from caldicott.store.warehouse.duckdb_store import DuckDBWarehouse, Row, WriteCounts, table_name
+from caldicott.store.warehouse.duckdb_store import (
+    Columns,
+    DuckDBWarehouse,
+    Row,
+    WriteCounts,
+    table_name,
+)
 from caldicott.store.warehouse.writer import WarehouseWriter
 
-__all__ = ["DuckDBWarehouse", "Row", "WarehouseWriter", "WriteCounts", "table_name"]
+__all__ = ["Columns", "DuckDBWarehouse", "Row", "WarehouseWriter", "WriteCounts", "table_name"]

@@ -9,10 +9,10 @@ versions in ``fhir_history`` once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-from caldicott.store.warehouse.duckdb_store import Row, WriteCounts
+from caldicott.store.warehouse.duckdb_store import Columns, WriteCounts
 
 
 class WarehouseWriter(Protocol):
@@ -32,8 +32,6 @@ class WarehouseWriter(Protocol):
         """A top-level string element of the resources with these ids."""
         ...
 
-    def write_batch(
-        self, load_id: str, batch: Mapping[str, Sequence[Row]]
-    ) -> dict[str, WriteCounts]:
-        """Write one batch atomically and idempotently."""
+    def write_batch(self, load_id: str, batch: Columns) -> dict[str, WriteCounts]:
+        """Write one batch (records as columns) atomically and idempotently."""
         ...
