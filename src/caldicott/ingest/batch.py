@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from operator import add
 
 from caldicott.ingest.examine import Findings
@@ -21,6 +21,8 @@ from caldicott.ingest.reasons import Reason
 from caldicott.ingest.references import Pending
 from caldicott.store.warehouse import Columns
 
+#: Records taken out of a batch one by one; more are left out by one pass over it.
+FEW = 64
 #: The columns with one entry per record, in the order of :class:`Pending`'s fields.
 RECORD_COLUMNS = (
     "files",
@@ -140,18 +142,27 @@ class Batch:
         )
 
     def without(self, dropped: set[int]) -> Batch:
-        """The batch less the records at these positions (references renumbered)."""
-        keep = [n not in dropped for n in range(len(self))]
-        out = Batch()
-        for name in RECORD_COLUMNS:
-            setattr(out, name, list(compress(getattr(self, name), keep)))
-        # a kept record's new position: how many were kept up to it, less one
-        place = [k - 1 for k in accumulate(keep)]
-        kept_refs = [keep[o] for o in self.ref_owner]
-        out.ref_owner = [place[o] for o in compress(self.ref_owner, kept_refs)]
-        out.ref_type = list(compress(self.ref_type, kept_refs))
-        out.ref_id = list(compress(self.ref_id, kept_refs))
-        out.warnings = {place[n]: w for n, w in self.warnings.items() if keep[n]}
+        """The records not at these positions, references left out: what remains once
+        the records held for their references are taken out resolves, and is written.
+
+        A few records are deleted in place (this batch is consumed); more are left out by
+        one pass over each column.
+        """
+        if len(dropped) > FEW:
+            keep = [n not in dropped for n in range(len(self))]
+            out = Batch()
+            for name in RECORD_COLUMNS:
+                setattr(out, name, list(compress(getattr(self, name), keep)))
+        else:
+            out = self
+            for n in sorted(dropped, reverse=True):
+                for name in RECORD_COLUMNS:
+                    del getattr(self, name)[n]
+            out.ref_owner, out.ref_type, out.ref_id = [], [], []
+        gone = sorted(dropped)
+        out.warnings = {
+            n - bisect_left(gone, n): w for n, w in self.warnings.items() if n not in dropped
+        }
         return out
 
 

@@ -89,7 +89,7 @@ def unresolved(batch: Batch, warehouse: WarehouseWriter) -> tuple[Batch, list[Pe
     nothing more is held. The warehouse is asked only for the keys it lacks (few, usually
     none); each round finds the referrers of the keys just lost with one scan of the
     batch's references (:func:`_referrers`), and only keys that some record of the batch
-    refers to count.
+    refers to count. The batch is consumed: the records left keep no references.
     """
     keys = batch.keys()
     in_batch = set(keys)
@@ -106,7 +106,8 @@ def unresolved(batch: Batch, warehouse: WarehouseWriter) -> tuple[Batch, list[Pe
         missing = absent_keys(_all_held(lost, keys, held), warehouse)
     if not held:
         return batch, []
-    return batch.without(held), [batch.pending(n) for n in sorted(held)]
+    later = [batch.pending(n) for n in sorted(held)]
+    return batch.without(held), later
 
 
 def _referrers(batch: Batch, keys: set[tuple[str, str]], held: set[int]) -> set[int]:

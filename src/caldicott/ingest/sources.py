@@ -247,17 +247,17 @@ def read_blocks(path: Path, kind: str, spill_dir: Path) -> Iterator[Block | RawR
                     yield spill.finish(name, line_no)
                     spill = None
                     chunk = chunk[nl + 1 :]
-                data = pending + chunk if pending else chunk
-                if at_start and data:
+                if at_start and chunk:
                     at_start = False
-                    if data.startswith(b"\xef\xbb\xbf"):
-                        data = data[3:]
-                cut = data.rfind(b"\n")
+                    if chunk.startswith(b"\xef\xbb\xbf"):
+                        chunk = chunk[3:]
+                cut = chunk.rfind(b"\n")
                 if cut < 0:
-                    pending = data
+                    pending += chunk
                 else:
-                    pending = data[cut + 1 :]
-                    lines = data[:cut]
+                    # one copy: the line begun in the last chunk and this chunk's lines
+                    lines = b"".join((pending, memoryview(chunk)[:cut]))
+                    pending = chunk[cut + 1 :]
                     if lines and not lines.isspace():  # stops at the first other byte
                         yield Block(name, line_no + 1, lines)
                     line_no += lines.count(b"\n") + 1

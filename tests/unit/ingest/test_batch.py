@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from tests import fhirdata as fd
 
+from caldicott.ingest import batch as batch_module
 from caldicott.ingest.batch import Batch
 from caldicott.ingest.examine import examine_block
 from caldicott.ingest.reasons import reason
@@ -49,7 +51,11 @@ def test_a_block_in_slices_makes_the_same_batch_as_whole() -> None:
     assert [whole.pending(n).refs for n in range(4)] == [whole.refs_of(n) for n in range(4)]
 
 
-def test_records_held_out_keep_their_references_and_warnings() -> None:
+@pytest.mark.parametrize("few", [64, 0])
+def test_records_taken_out_leave_the_rest_with_its_warnings(
+    monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    monkeypatch.setattr(batch_module, "FEW", few)  # one by one, and in one pass
     w1 = [reason("implausible-date", "x")]
     records = [
         Pending("f", 1, "Patient", "a", None, None, b"{}", []),
@@ -59,10 +65,12 @@ def test_records_held_out_keep_their_references_and_warnings() -> None:
     ]
     batch = Batch.of(records)
     assert [batch.pending(n) for n in range(4)] == records
+    held = [batch.pending(0), batch.pending(2)]
     kept = batch.without({0, 2})
-    assert [kept.pending(n) for n in range(2)] == [records[1], records[3]]
-    assert kept.ref_owner == [0, 1]
+    assert held == [records[0], records[2]]
+    assert kept.rids == ["b", "d"] and kept.numbers == [2, 4]
     assert kept.warnings == {0: w1, 1: w1}
+    assert kept.ref_owner == kept.ref_type == kept.ref_id == []  # resolved: not needed
 
 
 def _doc(rtype: str, rid: str, version: str) -> bytes:
@@ -104,7 +112,7 @@ def test_the_writer_inserts_fresh_types_whole_and_compares_the_rest() -> None:
             "Condition": 1,
         }
         assert w.history_count("Patient") == 1 and w.history_count("Observation") == 1
-        (text,) = [t for t in w.iter_texts("Observation")]
+        (text,) = list(w.iter_texts("Observation"))
         assert orjson.loads(text)["meta"]["versionId"] == "2"
         again = w.write_batch("l3", _columns(("Condition", "k", "1")))
         assert (again["Condition"].inserted, again["Condition"].unchanged) == (0, 1)
