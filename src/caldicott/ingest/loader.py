@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ from caldicott.ingest.workers import examined, worker_count
 from caldicott.settings import Settings
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
-from caldicott.store.warehouse import WarehouseWriter
+from caldicott.store.warehouse import WarehouseWriter, WriteCounts
 
 log = get_logger(__name__)
 Advance = Callable[[float], None]
@@ -162,6 +163,9 @@ class Loader:
         self.batches = 0
         self._last_file = ""
         self._last_export_id: int | None = None
+        # one thread writes batches to the warehouse (started at the first; see _commit)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="caldicott-warehouse")
+        self._writing: tuple[Future[dict[str, WriteCounts]], Batch] | None = None
 
     # -- the run ------------------------------------------------------------------------
     def run(self, paths: Sequence[Path]) -> LoadResult:
@@ -185,7 +189,9 @@ class Loader:
                         self._take(item, found, held)
                 self._flush(held)
                 self._settle(held)
+                self._written()
         finally:
+            self._writer.shutdown(wait=True)  # a transaction under way ends first
             held.close()
         self.tally.check()
         result = LoadResult(
@@ -288,38 +294,61 @@ class Loader:
     # -- batches ----------------------------------------------------------------------------
     def _flush(self, held: HeldRecords) -> None:
         batch, self.pending = self.pending, Batch()
-        ok, later = unresolved(batch, self.warehouse)
+        ok, later = self._unresolved(batch)
         held.add(later)
         self._commit(ok)
 
+    def _unresolved(self, batch: Batch) -> tuple[Batch, list[Pending]]:
+        self._written()  # the records of the batch before may be what these refer to
+        return unresolved(batch, self.warehouse)
+
     def _commit(self, ok: Batch) -> None:
-        """Quarantine writes, then one warehouse transaction, then accounting."""
+        """Quarantine writes, then one warehouse transaction, then accounting.
+
+        The transaction runs in a thread of its own (DuckDB lets go of the GIL), so the
+        next batch is taken from the workers meanwhile; everything that asks the
+        warehouse waits for it first (:meth:`_written`), and so does the accounting.
+        """
+        self._written()
         self.quarantine.write(self.load_id, self.refused)
         self.refused = []
-        if ok:
-            self._births_check(ok)
-            written = self.warehouse.write_batch(self.load_id, ok.columns())
-            for counts in written.values():
-                self.tally.written.update(
-                    inserted=counts.inserted,
-                    replaced=counts.replaced,
-                    unchanged=counts.unchanged,
-                    older=counts.older,
-                )
-            warned: dict[tuple[str, str], list[str]] = {}
-            for pos, warnings in ok.warnings.items():
-                key = (ok.files[pos], ok.rtypes[pos])
-                warned.setdefault(key, []).extend(w.code for w in warnings)
-            for (file, rtype), n in Counter(zip(ok.files, ok.rtypes, strict=True)).items():
-                self.tally.accept(file, rtype, warned.get((file, rtype), []), n)
-            self.resolved_ids.extend(e for e in ok.export_ids if e is not None)
-            if self.open_keys:
-                self.resolved_keys.extend(set(ok.keys()) & self.open_keys)
-            # births of this batch's patients are in the warehouse now: keep a bounded
-            # number, so that most batches (whose patients are those of the last) need
-            # no lookup, and memory stays bounded whatever the input
-            if len(self.births) > BIRTHS_KEPT:
-                self.births.clear()
+        if not ok:
+            self._batch_done()
+            return
+        self._births_check(ok)
+        future = self._writer.submit(self.warehouse.write_batch, self.load_id, ok.columns())
+        self._writing = (future, ok)
+        # births of this batch's patients are in the warehouse by the next check: keep a
+        # bounded number, so that most batches (whose patients are those of the last)
+        # need no lookup, and memory stays bounded whatever the input
+        if len(self.births) > BIRTHS_KEPT:
+            self.births.clear()
+
+    def _written(self) -> None:
+        """Wait for the batch being written, if any, and account for it."""
+        if self._writing is None:
+            return
+        future, ok = self._writing
+        self._writing = None
+        written = future.result()
+        for counts in written.values():
+            self.tally.written.update(
+                inserted=counts.inserted,
+                replaced=counts.replaced,
+                unchanged=counts.unchanged,
+                older=counts.older,
+            )
+        warned: dict[tuple[str, str], list[str]] = {}
+        for pos, warnings in ok.warnings.items():
+            warned.setdefault((ok.files[pos], ok.rtypes[pos]), []).extend(w.code for w in warnings)
+        for (file, rtype), n in Counter(zip(ok.files, ok.rtypes, strict=True)).items():
+            self.tally.accept(file, rtype, warned.get((file, rtype), []), n)
+        self.resolved_ids.extend(e for e in ok.export_ids if e is not None)
+        if self.open_keys:
+            self.resolved_keys.extend(set(ok.keys()) & self.open_keys)
+        self._batch_done()
+
+    def _batch_done(self) -> None:
         if self.resolved_ids or self.resolved_keys:
             self.resolved += self.quarantine.resolve(
                 self.load_id, self.resolved_ids, self.resolved_keys
@@ -357,7 +386,7 @@ class Loader:
         while held.count:
             before = held.count
             for records in held.drain(self.batch_size):
-                ok, later = unresolved(Batch.of(records), self.warehouse)
+                ok, later = self._unresolved(Batch.of(records))
                 held.add(later)
                 if ok:
                     self._commit(ok)
@@ -368,7 +397,7 @@ class Loader:
         warn = self.settings.unresolved_references == "warn"
         accepted = Batch()
         for records in held.drain(self.batch_size):
-            ok, later = unresolved(Batch.of(records), self.warehouse)
+            ok, later = self._unresolved(Batch.of(records))
             for n in range(len(ok)):
                 accepted.add_pending(ok.pending(n))
             absent = absent_keys({(t, i) for p in later for t, i in p.refs}, self.warehouse)
