@@ -37,14 +37,14 @@ log = get_logger(__name__)
 #: starting workers costs about a second, more than they save on a small load.
 AUTO_MIN_BYTES = 24 * 1024 * 1024
 #: Most worker processes the automatic setting starts. Two keep a load under 2 GiB (the
-#: loader peaks near 1.3 GiB with DuckDB's 768 MB cap, a worker near 240 MiB: 1.8 GiB at
-#: 100,000 patients) and lose nothing: two workers examine a record every ~28 µs, faster
-#: than the loader takes one (~38 µs), so a third would wait. Raise it with the loader.
+#: loader peaks near 1.1 GiB with DuckDB's 512 MB cap, a worker near 240 MiB: 1.6 GiB at
+#: 100,000 patients), and with the loader they already keep two cores busy (the loader
+#: ~11 µs of CPU a record, each worker ~12.5 µs): a third would only share them.
 AUTO_MAX_WORKERS = 2
-#: Bytes of records handed to workers and not yet taken back. While the loader writes a
-#: batch (about a second every 50,000 records) it takes no findings; a window this wide
-#: keeps the workers busy through the write instead of idle after their next two chunks
-#: (a load of 100,000 patients left a core idle a fifth of the time with two per worker).
+#: Bytes of blocks handed to workers and not yet taken back. While the loader waits for
+#: a batch's write to finish it takes no findings; a window this wide keeps the workers
+#: busy meanwhile instead of idle after their next two blocks (a load of 100,000
+#: patients left a core idle a fifth of the time with two per worker).
 IN_FLIGHT_BYTES = 48 * 1024 * 1024
 
 #: A block with its findings, or a record refused as read (with None).
