@@ -172,37 +172,25 @@ def bench_ingest(export: Path, home: Path) -> dict[str, Any]:
     }
 
 
-def bench_duckdb(export: Path, work: Path) -> dict[str, Any]:
+#: DuckDB's own loads of the files, without validation: shredded into typed columns
+#: (read_json), and one JSON text column a table, the warehouse's layout (read_json_objects).
+DUCKDB_LOADS = {
+    "raw": "SELECT * FROM read_json(?, format='newline_delimited', ignore_errors=true, "
+    "maximum_object_size=67108864)",
+    "text": "SELECT json AS resource FROM read_json_objects(?, format='newline_delimited', "
+    "ignore_errors=true, maximum_object_size=67108864)",
+}
+
+
+def bench_duckdb(export: Path, work: Path, kind: str = "raw") -> dict[str, Any]:
     files = sorted(export.glob("*.ndjson"))
-    (work / "raw.duckdb").unlink(missing_ok=True)
-    conn = duckdb.connect(str(work / "raw.duckdb"))
+    (work / f"{kind}.duckdb").unlink(missing_ok=True)
+    conn = duckdb.connect(str(work / f"{kind}.duckdb"))
     wall, cpu = time.perf_counter(), time.process_time()
     rows = 0
     for i, f in enumerate(files):
-        conn.execute(
-            f"CREATE TABLE raw_{i} AS SELECT * FROM read_json(?, format='newline_delimited', "  # noqa: S608
-            "ignore_errors=true, maximum_object_size=67108864)",
-            [str(f)],
-        )
-        rows += conn.execute(f"SELECT count(*) FROM raw_{i}").fetchall()[0][0]  # noqa: S608
-    conn.close()
-    return {"rows": rows, "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
-
-
-def bench_duckdb_text(export: Path, work: Path) -> dict[str, Any]:
-    """DuckDB storing each resource as JSON text, as the warehouse does (no validation)."""
-    files = sorted(export.glob("*.ndjson"))
-    (work / "text.duckdb").unlink(missing_ok=True)
-    conn = duckdb.connect(str(work / "text.duckdb"))
-    wall, cpu = time.perf_counter(), time.process_time()
-    rows = 0
-    for i, f in enumerate(files):
-        conn.execute(
-            f"CREATE TABLE text_{i} AS SELECT json AS resource FROM read_json_objects(?, "  # noqa: S608
-            "format='newline_delimited', ignore_errors=true, maximum_object_size=67108864)",
-            [str(f)],
-        )
-        rows += conn.execute(f"SELECT count(*) FROM text_{i}").fetchall()[0][0]  # noqa: S608
+        conn.execute(f"CREATE TABLE t_{i} AS {DUCKDB_LOADS[kind]}", [str(f)])
+        rows += conn.execute(f"SELECT count(*) FROM t_{i}").fetchall()[0][0]  # noqa: S608
     conn.close()
     return {"rows": rows, "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
 
@@ -308,7 +296,7 @@ def run(quick: bool) -> dict[str, Any]:
         for r in range(ROUNDS):
             ings.append(bench_ingest(export, work / f"home-{r}"))
             raws.append(bench_duckdb(export, work))
-            texts.append(bench_duckdb_text(export, work))
+            texts.append(bench_duckdb(export, work, "text"))
         ing = min(ings, key=lambda x: x["wall_s"])
         raw = min(raws, key=lambda x: x["wall_s"])
         text = min(texts, key=lambda x: x["wall_s"])
