@@ -3,7 +3,9 @@
 The loader adds each block's accepted records to the batch column by column (list
 extends and slices, in C), and the batch goes to the warehouse as columns too. No Python
 object is made per record between a worker's findings and DuckDB, which was two thirds of
-the loader's time when each record was a :class:`~.references.Pending`. A record leaves
+the loader's time when each record was a :class:`~.references.Pending`: not even its
+bytes, which stay in the blocks they were read in (``buffers``), placed by ``which``,
+``starts`` and ``ends`` (see :class:`~caldicott.store.warehouse.Texts`). A record leaves
 the columns as a :class:`~.references.Pending` only when it is held for its references
 (rare) or read back from the held file.
 """
@@ -19,7 +21,7 @@ from operator import add
 from caldicott.ingest.examine import Findings
 from caldicott.ingest.reasons import Reason
 from caldicott.ingest.references import Pending
-from caldicott.store.warehouse import Columns
+from caldicott.store.warehouse import Columns, Texts
 
 #: Records taken out of a batch one by one; more are left out by one pass over it.
 FEW = 64
@@ -31,7 +33,9 @@ RECORD_COLUMNS = (
     "rids",
     "versions",
     "updated",
-    "texts",
+    "which",
+    "starts",
+    "ends",
     "export_ids",
     "events",
     "patients",
@@ -49,7 +53,9 @@ class Batch:
     rids: list[str] = field(default_factory=list)
     versions: list[str | None] = field(default_factory=list)
     updated: list[str | None] = field(default_factory=list)
-    texts: list[bytes] = field(default_factory=list)
+    which: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
     export_ids: list[int | None] = field(default_factory=list)
     events: list[str | None] = field(default_factory=list)
     patients: list[str | None] = field(default_factory=list)
@@ -57,6 +63,7 @@ class Batch:
     ref_type: list[str] = field(default_factory=list)
     ref_id: list[str] = field(default_factory=list)
     warnings: dict[int, list[Reason]] = field(default_factory=dict)
+    buffers: list[bytes] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.rids)
@@ -66,7 +73,11 @@ class Batch:
 
     def columns(self) -> Columns:
         """What the warehouse writes."""
-        return Columns(self.rtypes, self.rids, self.versions, self.updated, self.texts)
+        texts = Texts(self.buffers, self.which, self.starts, self.ends)
+        return Columns(self.rtypes, self.rids, self.versions, self.updated, texts)
+
+    def text(self, pos: int) -> bytes:
+        return self.buffers[self.which[pos]][self.starts[pos] : self.ends[pos]]
 
     def add_found(
         self,
@@ -76,20 +87,24 @@ class Batch:
         *,
         file: str,
         numbers: Sequence[int],
-        texts: Sequence[bytes],
+        buffer: bytes,
         export_id: int | None,
     ) -> None:
-        """Add the accepted records ``lo`` to ``hi`` of a block's findings; ``numbers`` and
-        ``texts`` are those records' line numbers and bytes (one per accepted record)."""
+        """Add the accepted records ``lo`` to ``hi`` of a block's findings; ``numbers`` are
+        the line numbers of its accepted records, ``buffer`` the block's bytes."""
         base = len(self)
         n = hi - lo
+        if not self.buffers or self.buffers[-1] is not buffer:
+            self.buffers.append(buffer)
         self.files.extend(repeat(file, n))
         self.numbers.extend(numbers[lo:hi])
         self.rtypes.extend(found.rtypes[lo:hi])
         self.rids.extend(found.rids[lo:hi])
         self.versions.extend(found.versions[lo:hi])
         self.updated.extend(found.updated[lo:hi])
-        self.texts.extend(texts[lo:hi])
+        self.which.extend(repeat(len(self.buffers) - 1, n))
+        self.starts.extend(found.starts[lo:hi])
+        self.ends.extend(found.ends[lo:hi])
         self.export_ids.extend(repeat(export_id, n))
         self.events.extend(found.events[lo:hi])
         self.patients.extend(found.patients[lo:hi])
@@ -103,7 +118,9 @@ class Batch:
 
     def add_pending(self, p: Pending) -> None:
         pos = len(self)
-        for name, value in zip(RECORD_COLUMNS, _record_values(p), strict=True):
+        self.buffers.append(p.text)
+        values = _record_values(p, len(self.buffers) - 1)
+        for name, value in zip(RECORD_COLUMNS, values, strict=True):
             getattr(self, name).append(value)
         for t, i in p.refs:
             self.ref_owner.append(pos)
@@ -133,7 +150,7 @@ class Batch:
             self.rids[pos],
             self.versions[pos],
             self.updated[pos],
-            self.texts[pos],
+            self.text(pos),
             self.refs_of(pos),
             list(self.warnings.get(pos, [])),
             self.export_ids[pos],
@@ -150,7 +167,7 @@ class Batch:
         """
         if len(dropped) > FEW:
             keep = [n not in dropped for n in range(len(self))]
-            out = Batch()
+            out = Batch(buffers=self.buffers)
             for name in RECORD_COLUMNS:
                 setattr(out, name, list(compress(getattr(self, name), keep)))
         else:
@@ -166,7 +183,7 @@ class Batch:
         return out
 
 
-def _record_values(p: Pending) -> tuple[object, ...]:
+def _record_values(p: Pending, buffer: int) -> tuple[object, ...]:
     return (
         p.file,
         p.number,
@@ -174,7 +191,9 @@ def _record_values(p: Pending) -> tuple[object, ...]:
         p.rid,
         p.version_id,
         p.last_updated,
-        p.text,
+        buffer,
+        0,
+        len(p.text),
         p.export_id,
         p.event,
         p.patient,

@@ -112,12 +112,14 @@ class Findings(NamedTuple):
     """What examining a :class:`~caldicott.ingest.sources.Block` found, as columns.
 
     The records that may be loaded are listed by their index among the block's lines
-    (``accepted``), with one entry per record in each column after it; their references
-    are flat, each with its record's position in ``accepted`` (``ref_owner``, which never
-    decreases). ``warnings`` and ``trimmed`` (records with whitespace around them, to be
-    stripped before they are stored) are by position too, and sparse. Refused records are
-    (line index, reasons, type, id). Plain lists and strings: they cross the process
-    boundary as one pickle, a few microseconds a record cheaper than a tuple per record.
+    (``accepted``), with one entry per record in each column after it; ``starts`` and
+    ``ends`` place the text to store (without surrounding whitespace) in
+    :meth:`Block.buffer <caldicott.ingest.sources.Block.buffer>`. Their references are
+    flat, each with its record's position in ``accepted`` (``ref_owner``, which never
+    decreases); ``warnings`` are by position too, and sparse. Refused records are (line
+    index, start, end, reasons, type, id), start and end placing the record's bytes as
+    read. Plain lists and strings: they cross the process boundary as one pickle, a few
+    microseconds a record cheaper than a tuple per record.
     """
 
     records: int
@@ -133,8 +135,9 @@ class Findings(NamedTuple):
     ref_type: list[str]
     ref_id: list[str]
     warnings: dict[int, list[Reason]]
-    trimmed: list[int]
-    refused: list[tuple[int, list[Reason], str | None, str | None]]
+    starts: list[int]
+    ends: list[int]
+    refused: list[tuple[int, int, int, list[Reason], str | None, str | None]]
 
 
 def examine_block(block: Block) -> Findings:
@@ -154,8 +157,9 @@ def examine_block(block: Block) -> Findings:
 
 
 def _examine_block(block: Block) -> Findings:
-    refused: list[tuple[int, list[Reason], str | None, str | None]] = []
-    trimmed: list[int] = []
+    refused: list[tuple[int, int, int, list[Reason], str | None, str | None]] = []
+    starts: list[int] = []
+    ends: list[int] = []
     warnings: dict[int, list[Reason]] = {}
     rows: list[tuple[int, str, str, str | None, str | None, str | None, str | None]] = []
     births: list[str | None] = []
@@ -164,13 +168,17 @@ def _examine_block(block: Block) -> Findings:
     add, add_birth, add_refs = rows.append, births.append, refs_of_all.extend
     record = Block.record
     count = 0
+    at = 0  # where the line starts in the block's buffer
     for index, line in enumerate(block.lines()):
+        start = at
+        at += len(line) + 1
         if not line or line.isspace():  # the rule of Block.entries, inline: it is hot
             continue
         count += 1
-        ok, rtype, rid, reasons, version, stamp, refs, event, patient, birth = examine(record(line))
+        data = record(line)
+        ok, rtype, rid, reasons, version, stamp, refs, event, patient, birth = examine(data)
         if not ok or rtype is None or rid is None:
-            refused.append((index, reasons, rtype, rid))
+            refused.append((index, start, start + len(data), reasons, rtype, rid))
             continue
         pos = len(rows)
         add((index, rtype, rid, version, stamp, event, patient))
@@ -181,7 +189,12 @@ def _examine_block(block: Block) -> Findings:
         if reasons:
             warnings[pos] = reasons
         if line[:1].isspace() or line[-1:].isspace():  # a CR too: stored stripped
-            trimmed.append(pos)
+            start += len(line) - len(line.lstrip())
+            starts.append(start)
+            ends.append(start + len(line.strip()))
+        else:
+            starts.append(start)
+            ends.append(at - 1)
     # columns by transposing (in C), each value repeated within the block (types,
     # patients, dates, reference targets) made one object: the pickle refers back to
     # it, half the bytes and a third of the loader's unpickling
@@ -206,6 +219,7 @@ def _examine_block(block: Block) -> Findings:
         list(map(one, ref_type, ref_type)),
         list(map(one, ref_id, ref_id)),
         warnings,
-        trimmed,
+        starts,
+        ends,
         refused,
     )

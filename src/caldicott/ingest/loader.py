@@ -240,18 +240,15 @@ class Loader:
         """Refuse a block's refused records; add its accepted ones to batches."""
         self.advance(found.records)
         file = block.file
-        lines = block.lines()
-        for index, reasons, rtype, rid in found.refused:
-            raw = RawRecord(file, block.number(index), Block.record(lines[index]))
+        buffer = block.buffer()
+        for index, start, end, reasons, rtype, rid in found.refused:
+            raw = RawRecord(file, block.number(index), buffer[start:end])
             self._refuse(raw, reasons, rtype, rid)
         accepted = found.accepted
         if not accepted:
             return
         for rtype, n in Counter(found.rtypes).items():
             self.tally.read(file, rtype, n)
-        texts = [lines[index] for index in accepted]
-        for pos in found.trimmed:
-            texts[pos] = texts[pos].strip()
         if block.numbers is None:
             first = block.first
             numbers = [first + index for index in accepted]
@@ -266,7 +263,7 @@ class Loader:
         while lo < total:
             hi = min(total, lo + self.batch_size - len(self.pending))
             self.pending.add_found(
-                found, lo, hi, file=file, numbers=numbers, texts=texts, export_id=export_id
+                found, lo, hi, file=file, numbers=numbers, buffer=buffer, export_id=export_id
             )
             lo = hi
             if len(self.pending) >= self.batch_size:

@@ -80,6 +80,10 @@ class Block:
         """Every line (blank ones included: indices are stable), as the worker saw them."""
         return self.records if self.records is not None else self.data.split(b"\n")
 
+    def buffer(self) -> bytes:
+        """The lines joined by newlines: the bytes the worker's offsets point into."""
+        return b"\n".join(self.records) if self.records is not None else self.data
+
     def number(self, index: int) -> int:
         return self.numbers[index] if self.numbers is not None else self.first + index
 

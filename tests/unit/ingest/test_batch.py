@@ -6,13 +6,14 @@ import orjson
 import pytest
 from tests import fhirdata as fd
 
+from caldicott.errors import IntegrityError
 from caldicott.ingest import batch as batch_module
 from caldicott.ingest.batch import Batch
 from caldicott.ingest.examine import examine_block
 from caldicott.ingest.reasons import reason
 from caldicott.ingest.references import Pending
 from caldicott.ingest.sources import Block
-from caldicott.store.warehouse import Columns, DuckDBWarehouse
+from caldicott.store.warehouse import Columns, DuckDBWarehouse, Texts
 
 
 def _block() -> Block:
@@ -31,24 +32,58 @@ def test_a_block_in_slices_makes_the_same_batch_as_whole() -> None:
     block = _block()
     found = examine_block(block)
     assert found.records == 5  # the blank line is no record
-    assert [i for i, *_ in found.refused] == [3]
-    lines = block.lines()
-    texts = [lines[i] for i in found.accepted]
-    for pos in found.trimmed:
-        texts[pos] = texts[pos].strip()
+    buffer = block.buffer()
+    ((index, start, end, *_),) = found.refused
+    assert (index, buffer[start:end]) == (3, b"{broken")
     numbers = [block.number(i) for i in found.accepted]
     assert numbers == [10, 12, 14, 15]
     whole, sliced = Batch(), Batch()
-    args = {"file": block.file, "numbers": numbers, "texts": texts, "export_id": None}
+    args = {"file": block.file, "numbers": numbers, "buffer": buffer, "export_id": None}
     whole.add_found(found, 0, 4, **args)
     for lo, hi in ((0, 1), (1, 3), (3, 4)):
         sliced.add_found(found, lo, hi, **args)
     assert whole == sliced
     assert whole.rids == ["p1", "o1", "o2", "c1"]
-    assert whole.texts[1] == fd.line(fd.observation("o1", "p1"))  # spaces and CR gone
+    assert whole.text(1) == fd.line(fd.observation("o1", "p1"))  # spaces and CR gone
+    texts = whole.columns().texts
+    assert [texts[n] for n in range(4)] == [whole.text(n) for n in range(4)]
+    assert texts.arrow().to_pylist() == [whole.text(n).decode() for n in range(4)]
     assert whole.refs_of(0) == []
     assert ("Patient", "p1") in whole.refs_of(1)
     assert [whole.pending(n).refs for n in range(4)] == [whole.refs_of(n) for n in range(4)]
+
+
+def test_a_bundle_block_places_its_records_in_the_joined_entries() -> None:
+    entries = [fd.line(fd.patient("p1", 1)), b'{"resourceType": 1}', b"{\n}", b" [] "]
+    block = Block("b.json", 0, b"", entries, [1, 2, 5, 9])
+    found = examine_block(block)
+    buffer = block.buffer()
+    assert [buffer[s:e] for s, e in zip(found.starts, found.ends, strict=True)] == [entries[0]]
+    assert [(block.number(i), buffer[s:e]) for i, s, e, *_ in found.refused] == [
+        (2, entries[1]),
+        (5, entries[2]),
+        (9, entries[3]),
+    ]
+
+
+def test_texts_view_their_buffers_and_refuse_a_place_outside_them() -> None:
+    a = b"xx" + fd.line(fd.patient("a", 1)) + b"\n" + fd.line(fd.patient("b", 2))
+    b = fd.line(fd.observation("o", "a"))
+    cut = a.index(b"\n")
+    texts = Texts([a, b], [0, 1, 0], [2, 0, cut + 1], [cut, len(b), len(a)])
+    expected = [a[2:cut], b, a[cut + 1 :]]
+    array = texts.arrow()
+    array.validate(full=True)  # prefixes and bounds as Arrow requires
+    assert array.to_pylist() == [t.decode() for t in expected]
+    assert Texts.of(expected).arrow().to_pylist() == array.to_pylist()
+    short = Texts.of([b"{}", b"[1]"])  # inline in a view: copied instead
+    assert short.arrow().to_pylist() == ["{}", "[1]"]
+    with pytest.raises(IntegrityError):
+        Texts([a], [0], [0], [len(a) + 1]).arrow()
+    with pytest.raises(IntegrityError):
+        Texts([a], [1], [0], [20]).arrow()
+    with pytest.raises(IntegrityError):
+        Texts([a], [0], [30], [20]).arrow()
 
 
 @pytest.mark.parametrize("few", [64, 0])
@@ -83,7 +118,7 @@ def _columns(*records: tuple[str, str, str]) -> Columns:
         [i for _, i, _ in records],
         [v for _, _, v in records],
         [None] * len(records),
-        [_doc(t, i, v) for t, i, v in records],
+        Texts.of([_doc(t, i, v) for t, i, v in records]),
     )
 
 

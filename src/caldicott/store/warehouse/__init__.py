@@ -20,6 +20,15 @@ from caldicott.store.warehouse.duckdb_store import (
     WriteCounts,
     table_name,
 )
+from caldicott.store.warehouse.texts import Texts
 from caldicott.store.warehouse.writer import WarehouseWriter
 
-__all__ = ["Columns", "DuckDBWarehouse", "Row", "WarehouseWriter", "WriteCounts", "table_name"]
+__all__ = [
+    "Columns",
+    "DuckDBWarehouse",
+    "Row",
+    "Texts",
+    "WarehouseWriter",
+    "WriteCounts",
+    "table_name",
+]

@@ -15,6 +15,7 @@ import orjson
 import pyarrow as pa
 
 from caldicott.errors import InvalidArgument, StoreUnavailable
+from caldicott.store.warehouse.texts import Texts
 
 RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 HISTORY_TABLE = "fhir_history"
@@ -41,7 +42,7 @@ class Columns(NamedTuple):
     ids: Sequence[str]
     versions: Sequence[str | None]
     updated: Sequence[str | None]
-    texts: Sequence[bytes]
+    texts: Texts
 
     @classmethod
     def of(cls, batch: Mapping[str, Sequence[Row]]) -> Columns:
@@ -52,11 +53,15 @@ class Columns(NamedTuple):
             [r.id for _, r in rows],
             [r.version_id for _, r in rows],
             [r.last_updated for _, r in rows],
-            [r.text for _, r in rows],
+            Texts.of([r.text for _, r in rows]),
         )
 
     def rows(self, rtype: str) -> list[Row]:
-        return [Row(i, v, u, t) for rt, i, v, u, t in zip(*self, strict=True) if rt == rtype]
+        return [
+            Row(self.ids[k], self.versions[k], self.updated[k], self.texts[k])
+            for k, rt in enumerate(self.rtypes)
+            if rt == rtype
+        ]
 
 
 @dataclass
@@ -256,9 +261,7 @@ class DuckDBWarehouse:
                 "version_id": pa.array(batch.versions, pa.string()),
                 "last_updated": pa.array(batch.updated, pa.string()),
                 "load_id": pa.repeat(load_id, len(batch.ids)).cast(pa.string()),
-                # viewed, not cast: the parser proved the text UTF-8, and Arrow's check
-                # cost 1.5 us a row (DuckDB's CAST to JSON still refuses bad bytes)
-                "resource": pa.array(batch.texts, pa.binary()).view(pa.string()),
+                "resource": batch.texts.arrow(),
             }
         )
 
