@@ -25,7 +25,7 @@ from caldicott.store.warehouse import Columns, Texts
 
 #: Records taken out of a batch one by one; more are left out by one pass over it.
 FEW = 64
-#: The columns with one entry per record, in the order of :class:`Pending`'s fields.
+#: The columns with one entry per record (the order of :func:`_record_values`).
 RECORD_COLUMNS = (
     "files",
     "numbers",

@@ -359,9 +359,7 @@ class Loader:
 
     def _births_check(self, ok: Batch) -> None:
         births = self.births
-        patients = set(ok.patients)
-        patients.discard(None)
-        missing = sorted(p for p in patients if p is not None and p not in births)
+        missing = sorted(p for p in set(ok.patients) if p is not None and p not in births)
         if missing:
             births.update(self.warehouse.json_values("Patient", missing, "birthDate"))
         for pos, (event, patient) in enumerate(zip(ok.events, ok.patients, strict=True)):

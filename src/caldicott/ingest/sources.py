@@ -62,8 +62,9 @@ class Block:
     Either ``data``, whole NDJSON lines joined by newlines whose first is line ``first``
     (a line's number is ``first`` plus its index), or ``records``, one record each with
     its number in ``numbers`` (a Bundle's entries). A record is a non-blank line without
-    its trailing CR; :meth:`lines` and :meth:`record` are the one rule for both the
-    worker that examines a block and the loader that keeps its records.
+    its trailing CR (:meth:`lines`, :meth:`record`). The worker that examines a block
+    places each record in :meth:`buffer` by offsets, and the loader takes the records'
+    bytes from there.
     """
 
     file: str

@@ -234,7 +234,11 @@ class DuckDBWarehouse:
         """
         counts: dict[str, WriteCounts] = {}
         per_type = Counter(batch.rtypes)
-        repeated = len(set(zip(batch.rtypes, batch.ids, strict=True))) < len(batch.ids)
+        total = len(batch.ids)
+        # distinct ids settle it without building a key a record (ids rarely repeat)
+        repeated = len(set(batch.ids)) < total and (
+            len(set(zip(batch.rtypes, batch.ids, strict=True))) < total
+        )
         self.conn.execute("BEGIN TRANSACTION")
         try:
             with self._registered("_batch", self._batch_arrow(load_id, batch)):

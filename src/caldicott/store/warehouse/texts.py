@@ -63,16 +63,25 @@ class Texts:
             raise IntegrityError("a record's text has a negative place in its block")
         if n and which.max() >= len(self.buffers):
             raise IntegrityError("a record's text names no block")
-        if n and (lengths.min() <= INLINE or ends.max() > np.iinfo(np.int32).max):
-            # a text this short is no resource, and views address 2 GiB: copy instead
+        if n and (
+            lengths.min() <= INLINE
+            or ends.max() > np.iinfo(np.int32).max
+            or len(self.buffers) > n // 8 + 1
+        ):
+            # a text this short is no resource, views address 2 GiB, and where most
+            # buffers hold a record or two (held records read back) a copy is cheaper
             return pa.array([self[i] for i in range(n)], pa.binary()).view(pa.string())
         views = np.zeros(n, _VIEW)
         views["len"] = lengths
         views["buf"] = which
         views["off"] = starts
         prefix = np.zeros((n, 4), np.uint8)
+        # the records of each buffer, grouped by one sort (held records read back are a
+        # buffer each: a pass over every record per buffer would be quadratic)
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(len(self.buffers) + 1))
         for b, buf in enumerate(self.buffers):
-            sel = np.flatnonzero(which == b)
+            sel = order[bounds[b] : bounds[b + 1]]
             if not len(sel):
                 continue
             if int(ends[sel].max()) > len(buf):
