@@ -87,6 +87,52 @@ def test_references_are_returned_for_resolution() -> None:
     ]
 
 
+def test_a_reference_seen_before_is_returned_with_its_own_path() -> None:
+    """The cache of valid references gives the target, never the path of the first use."""
+    enc = fd.encounter("e", "p9", participant=[{"individual": {"reference": "Patient/p9"}}])
+    for _ in range(2):
+        _found, refs = validate(enc)
+        assert [(render(p), t, i) for p, t, i in refs] == [
+            ("Encounter.subject.reference", "Patient", "p9"),
+            ("Encounter.participant[0].individual.reference", "Patient", "p9"),
+        ]
+    # a malformed reference is never taken for a known one, however often it comes
+    for _ in range(2):
+        assert ("dangling-reference", "Observation.subject") in errors(
+            fd.observation("o", "p9", subject={"reference": "Patient/p9/"})
+        )
+
+
+def test_the_cache_of_valid_references_stays_bounded() -> None:
+    from caldicott.ingest.validate import engine
+
+    for i in range(engine.KNOWN_REFS + 10):
+        validate(fd.observation("o", f"p{i}"))
+    assert 0 < len(engine._KNOWN_REFS) <= engine.KNOWN_REFS
+    _found, refs = validate(fd.observation("o", "p3"))
+    assert [(t, i) for _p, t, i in refs] == [("Patient", "p3")]
+
+
+@pytest.mark.parametrize(
+    ("element", "value", "valid"),
+    [
+        ("birthDate", "2021-02-28", True),
+        ("birthDate", "2020-02-29", True),
+        ("birthDate", "2021-02-29", False),
+        ("birthDate", "2021-01-31", True),
+        ("birthDate", "2021-04-30", True),
+        ("birthDate", "2021-04-31", False),
+        ("birthDate", "2021-12-31", True),
+        ("deceasedDateTime", "2021-02-29T10:00:00Z", False),
+        ("deceasedDateTime", "2024-02-29T10:00:00Z", True),
+        ("deceasedDateTime", "2021-06-31", False),
+    ],
+)
+def test_dates_name_real_days(element: str, value: str, valid: bool) -> None:
+    found = codes(fd.patient("p1", **{element: value}))
+    assert ("impossible-date" not in found) is valid
+
+
 @pytest.mark.parametrize(
     ("rtype", "element"),
     [

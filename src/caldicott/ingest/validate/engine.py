@@ -111,6 +111,13 @@ for _spec in [*SPECS.values(), RESOURCE_SPEC]:
     _spec.special = _SPECIAL.get(_spec.name, 0)
 
 
+#: References of the form Type/id seen valid lately, with their target: records of one
+#: patient follow each other and name the same patient, practitioner and organisation,
+#: so most references are found here instead of split and matched again.
+KNOWN_REFS = 4096
+_KNOWN_REFS: dict[str, tuple[str, str]] = {}
+
+
 class _Run:
     """The findings of one validation."""
 
@@ -226,6 +233,10 @@ class _Run:
     def reference(self, ref: Any, path: Path) -> None:
         if type(ref) is not str:
             return
+        known = _KNOWN_REFS.get(ref)
+        if known is not None:
+            self.refs.append(((path, "reference"), known[0], known[1]))
+            return
         if ref.startswith("#"):
             self.refs.append(((path, "reference"), "#", ref[1:]))
             return
@@ -233,6 +244,9 @@ class _Run:
             return  # an absolute URL: outside this environment, not checked
         parts = ref.split("/")
         if len(parts) in (2, 4) and parts[0] in RESOURCE_TYPES and ID.fullmatch(parts[1]):
+            if len(_KNOWN_REFS) >= KNOWN_REFS:
+                _KNOWN_REFS.clear()
+            _KNOWN_REFS[ref] = (parts[0], parts[1])
             self.refs.append(((path, "reference"), parts[0], parts[1]))
             return
         self.add("dangling-reference", "reference is not of the form Type/id", path)

@@ -47,9 +47,16 @@ EVENT_DATES: dict[str, tuple[str, ...]] = {
 SUBJECT_ELEMENTS = ("subject", "patient")
 
 
-def _get(res: dict[str, Any], dotted: str) -> Any:
-    node: Any = res
-    for part in dotted.split("."):
+#: EVENT_DATES with each path split once: (first element, the elements below it).
+_EVENT_PATHS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    rtype: tuple((p.split(".")[0], tuple(p.split(".")[1:])) for p in paths)
+    for rtype, paths in EVENT_DATES.items()
+}
+
+
+def _get(res: dict[str, Any], first: str, rest: tuple[str, ...]) -> Any:
+    node: Any = res.get(first)
+    for part in rest:
         if type(node) is not dict:
             return None
         node = node.get(part)
@@ -58,8 +65,12 @@ def _get(res: dict[str, Any], dotted: str) -> Any:
 
 def event_date(res: dict[str, Any]) -> str | None:
     """The date (YYYY-MM-DD or shorter) of the event a resource records, if any."""
-    for path in EVENT_DATES.get(res.get("resourceType", ""), ()):
-        value = _get(res, path)
+    rtype = res.get("resourceType")
+    paths = _EVENT_PATHS.get(rtype) if type(rtype) is str else None
+    if paths is None:
+        return None
+    for first, rest in paths:
+        value = _get(res, first, rest)
         if type(value) is str:
             return value[:10]
     return None
@@ -68,7 +79,8 @@ def event_date(res: dict[str, Any]) -> str | None:
 def patient_id(res: dict[str, Any]) -> str | None:
     """The id of the patient a resource is about, when it refers to one as Patient/id."""
     for key in SUBJECT_ELEMENTS:
-        ref = _get(res, f"{key}.reference")
+        node = res.get(key)
+        ref = node.get("reference") if type(node) is dict else None
         if type(ref) is str and ref.startswith("Patient/"):
             return ref[len("Patient/") :].split("/", 1)[0]
     return None

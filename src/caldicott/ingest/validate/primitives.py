@@ -34,8 +34,12 @@ INT32 = (-(2**31), 2**31 - 1)
 
 
 def _real_day(text: str) -> bool:
-    """A full date part names a real day (no 30 February)."""
-    if len(text) < 10:
+    """A full date part names a real day (no 30 February).
+
+    Only called on text the date pattern matched: month 01-12 and day 01-31, so a day up
+    to 28 exists in every month and only the last days need the calendar.
+    """
+    if len(text) < 10 or text[8:10] <= "28":
         return True
     try:
         date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
