@@ -3,9 +3,10 @@
 orjson does the parsing (fast, strict UTF-8, rejects NaN and Infinity). Two things it does
 not check are done here cheaply: nesting depth and duplicate keys. Depth is walked only
 when the record holds more brackets than the limit. For duplicates, the parsed object is
-serialised again (orjson, fast) and the colons of the two texts counted (see
-:func:`_may_repeat_a_key`); only when they differ is the record parsed again with the
-standard library to find the repeated key.
+serialised again (orjson, fast): the same bytes as read (compact JSON, as exports are
+usually written) prove that no key was dropped; otherwise the colons of the two texts are
+counted (see :func:`_may_repeat_a_key`), and only when they differ is the record parsed
+again with the standard library to find the repeated key.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def _may_repeat_a_key(raw: bytes, again: bytes) -> bool:
     mean no key is repeated, whatever the whitespace. (Counting one byte is much faster
     than searching for two-byte patterns in text full of quotes.)
     """
-    return raw.count(b":") != again.count(b":") or b"\\u" in raw
+    if raw.count(b":") != again.count(b":"):
+        return True
+    return b"\\" in raw and b"\\u" in raw  # one byte is found by memchr, two are not
 
 
 def parse_record(
@@ -114,7 +117,8 @@ def parse_record(
         again = orjson.dumps(obj)
     except orjson.JSONEncodeError:
         return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
-    if _may_repeat_a_key(raw, again):
+    # the same bytes again prove it at once: a dropped key would be missing from them
+    if again != raw and _may_repeat_a_key(raw, again):
         found = duplicate_key_path(raw)
         if found is not None:
             return None, found

@@ -31,6 +31,9 @@ def test_a_good_record_parses() -> None:
         (b'{"a":1,"a":2}', "duplicate-key"),
         (b'{"a":{"b":1,"b":1}}', "duplicate-key"),
         (b'{"a" :1,"a" :2}', "duplicate-key"),
+        # the kept value's escaped colon makes up for the dropped key's colon
+        (b'{"a":1,"a":"\\u003a"}', "duplicate-key"),
+        (b'{"a":{"b":1},"a":{"b":1}}', "duplicate-key"),
     ],
 )
 def test_bad_bytes_have_their_reason(raw: bytes, code: str) -> None:
@@ -41,6 +44,12 @@ def test_strings_that_look_like_keys_are_not_duplicates() -> None:
     raw = orjson.dumps({"a": 'x": 1, "a', "b": ['":', '":']})
     assert code_of(raw) is None
     assert code_of(b'{"a" : 1, "b" : 2}') is None
+
+
+def test_a_record_written_compactly_is_proved_free_of_repeated_keys() -> None:
+    raw = orjson.dumps({"resourceType": "Patient", "id": "a", "name": [{"given": ["A:B"]}]})
+    assert orjson.dumps(orjson.loads(raw)) == raw and code_of(raw) is None
+    assert code_of(raw.replace(b'"id":"a"', b'"id":"a","id":"a"')) == "duplicate-key"
 
 
 def test_nesting_limit() -> None:
