@@ -24,7 +24,7 @@ from caldicott.applog import redact
 from caldicott.errors import NotFound, OutputError
 from caldicott.ingest.reasons import Reason
 from caldicott.ingest.sources import RawRecord
-from caldicott.ingest.tables import INLINE_LIMIT, QuarantineRecord
+from caldicott.ingest.tables import INLINE_LIMIT, QUARANTINE_TABLE, QuarantineRecord
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
 
@@ -131,8 +131,9 @@ class Quarantine:
                     }
                 )
             if rows:
-                # one multi-row INSERT (Core, not ORM objects: 0.4 ms a record less)
-                s.execute(insert(QuarantineRecord), rows)
+                # the table's own INSERT, run as one executemany: not ORM objects (0.4 ms a
+                # record less) and not the ORM's bulk insert, which fetched each new key
+                s.execute(insert(QUARANTINE_TABLE), rows)
 
     def resolve(self, load_id: str, ids: Sequence[int], keys: Sequence[tuple[str, str]]) -> int:
         """Mark records resolved: by exported id, or by the (type, id) now accepted."""

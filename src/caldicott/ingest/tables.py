@@ -8,8 +8,9 @@ row holding its path and hash.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caldicott.store.control.base import Base, UTCDateTime
@@ -71,3 +72,7 @@ class QuarantineRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_load_id: Mapped[str | None] = mapped_column(String(32))
+
+
+#: The quarantine's table, for Core statements (inserts without the ORM's bookkeeping).
+QUARANTINE_TABLE = cast(Table, QuarantineRecord.__table__)
