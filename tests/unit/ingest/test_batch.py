@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pytest
@@ -76,8 +77,8 @@ def test_texts_view_their_buffers_and_refuse_a_place_outside_them() -> None:
     texts = Texts([a, b], [0, 1, 0] * k, [2, 0, cut + 1] * k, [cut, len(b), len(a)] * k)
     expected = [a[2:cut], b, a[cut + 1 :]] * k
     array = texts.arrow()
-    assert array.type == pa.string_view()
-    array.validate(full=True)  # prefixes and bounds as Arrow requires
+    assert array.type == pa.json_(pa.string_view())  # DuckDB takes it as JSON, unparsed
+    array.storage.validate(full=True)  # prefixes and bounds as Arrow requires
     assert array.to_pylist() == [t.decode() for t in expected]
     assert Texts.of(expected).arrow().to_pylist() == array.to_pylist()
     short = Texts.of([b"{}", b"[1]"])  # inline in a view: copied instead
@@ -155,3 +156,15 @@ def test_the_writer_inserts_fresh_types_whole_and_compares_the_rest() -> None:
         assert orjson.loads(text)["meta"]["versionId"] == "2"
         again = w.write_batch("l3", _columns(("Condition", "k", "1")))
         assert (again["Condition"].inserted, again["Condition"].unchanged) == (0, 1)
+
+
+def test_texts_are_stored_as_json_exactly_and_bad_bytes_are_still_refused() -> None:
+    spaced = b'{"resourceType": "Patient", "id": "s",  "gender": "other"}'
+    with DuckDBWarehouse(None) as w:
+        w.write_batch("l1", Columns(["Patient"], ["s"], [None], [None], Texts.of([spaced])))
+        rows = w.conn.execute("SELECT typeof(resource), resource FROM fhir_Patient").fetchall()
+        assert rows == [("JSON", spaced.decode())]  # the bytes as read, not re-serialised
+        bad = Texts.of([b'{"resourceType":"Patient","id":"t","gender":"\xff"}'])
+        with pytest.raises(duckdb.Error):
+            w.write_batch("l2", Columns(["Patient"], ["t"], [None], [None], bad))
+        assert w.count("Patient") == 1  # the failed batch left nothing behind
