@@ -48,12 +48,44 @@ def _real_day(text: str) -> bool:
     return True
 
 
+#: Full dates (YYYY-MM-DD) each date checker keeps as found valid; cleared when full.
+KNOWN_DAYS = 16384
+
+
 def _dated(pattern: re.Pattern[str], what: str) -> Checker:
+    """A checker of a date-like type whose recent valid values make later ones cheap.
+
+    A longer value is a full date followed by a time and zone (``T10:22:00Z``) in every
+    pattern here, each part valid on its own; a value whose date and rest have each been
+    part of a valid value is valid without the pattern. Dates repeat (a day's records),
+    and so do times (to the minute), so most values skip the pattern and the calendar.
+    """
+    whole: set[str] = set()  # valid values of exactly a full date
+    days: set[str] = set()  # the full dates of valid longer values
+    rests: set[str] = set()  # what followed them
+
     def check(v: Any) -> Problem:
         if type(v) is not str:
             return ("wrong-type", f"{what} must be a JSON string")
+        n = len(v)
+        if n == 10:
+            if v in whole:
+                return None
+        elif n > 10 and v[:10] in days and v[10:] in rests:
+            return None
         if pattern.fullmatch(v) is None or not _real_day(v):
             return ("impossible-date", f"not a valid FHIR {what}")
+        if n == 10:
+            if len(whole) >= KNOWN_DAYS:
+                whole.clear()
+            whole.add(v)
+        elif n > 10:
+            if len(days) >= KNOWN_DAYS:
+                days.clear()
+            if len(rests) >= KNOWN_VALID:
+                rests.clear()
+            days.add(v[:10])
+            rests.add(v[10:])
         return None
 
     return check
