@@ -1,5 +1,8 @@
-"""Property: the date checkers, which remember valid parts of earlier values, decide every
-value exactly as the pattern and the calendar do on their own.
+"""Properties: the checkers that do not run their pattern decide as the pattern does.
+
+The date checkers remember valid parts of earlier values; they must decide every value
+exactly as the pattern and the calendar do on their own. The id check uses string
+methods; it must accept exactly what the id pattern accepts.
 
 Values are drawn from pieces of valid and invalid dates and times, so that a remembered
 date meets a time it never came with, and a bare date meets a checker that has only
@@ -14,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caldicott.ingest.validate import primitives
-from caldicott.ingest.validate.primitives import DATE, DATETIME, INSTANT
+from caldicott.ingest.validate.primitives import DATE, DATETIME, ID, INSTANT, is_id
 
 _DAYS = st.sampled_from(
     [
@@ -53,3 +56,18 @@ def test_remembered_parts_never_change_a_decision(values: list[str]) -> None:
         check = primitives._dated(pattern, kind)  # a fresh memory for each example
         for value in values:
             assert (check(value) is None) == _reference(pattern, value), (kind, value)
+
+
+_ID_CHARS = st.sampled_from([*"aZ09-._/ ", "\n", "é", "٣", "Ⅻ", "ｂ", "\x00"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_ID_CHARS, max_size=70), st.text(max_size=8)))
+def test_the_id_check_accepts_what_the_id_pattern_accepts(value: str) -> None:
+    assert is_id(value) == (ID.fullmatch(value) is not None)
+
+
+def test_the_id_check_at_its_limits() -> None:
+    assert is_id("a" * 64) and not is_id("a" * 65) and not is_id("")
+    assert is_id("---") and is_id("...") and is_id("A.b-9")
+    assert not is_id("a_b") and not is_id("a b") and not is_id("a/b") and not is_id("٣")

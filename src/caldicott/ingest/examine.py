@@ -18,7 +18,7 @@ from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.sources import Block
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
 from caldicott.ingest.validate.engine import render
-from caldicott.ingest.validate.primitives import ID
+from caldicott.ingest.validate.primitives import is_id
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 
 log = get_logger(__name__)
@@ -70,7 +70,8 @@ def _examine(data: bytes) -> Examined:
     rtype = obj.get("resourceType")
     rid = obj.get("id")
     rtype = rtype if type(rtype) is str and rtype in RESOURCE_TYPES else None
-    rid = rid if type(rid) is str and ID.fullmatch(rid) else None
+    # validate() checked the id already unless it found something: not checked twice
+    rid = rid if type(rid) is str and (not found or is_id(rid)) else None
     if found:
         errors = [r for r in found if CODES[r.code][0] == ERROR]
         if errors or rtype is None or rid is None:

@@ -20,7 +20,7 @@ from caldicott.ingest.validate.datatypes import (
     ELEMENT_BASE,
     RESOURCE_BASE,
 )
-from caldicott.ingest.validate.primitives import ID, PRIMITIVES, Checker
+from caldicott.ingest.validate.primitives import PRIMITIVES, Checker, is_id
 from caldicott.ingest.validate.resources import RESOURCE_TYPES, RESOURCES
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -243,7 +243,7 @@ class _Run:
         if "://" in ref:
             return  # an absolute URL: outside this environment, not checked
         parts = ref.split("/")
-        if len(parts) in (2, 4) and parts[0] in RESOURCE_TYPES and ID.fullmatch(parts[1]):
+        if len(parts) in (2, 4) and parts[0] in RESOURCE_TYPES and is_id(parts[1]):
             if len(_KNOWN_REFS) >= KNOWN_REFS:
                 _KNOWN_REFS.clear()
             _KNOWN_REFS[ref] = (parts[0], parts[1])
@@ -279,7 +279,7 @@ class _Run:
             self.add("unknown-resource-type", "resourceType is not a FHIR R4 type", path)
             return None
         rid = res.get("id")
-        if rid is not None and not (type(rid) is str and ID.fullmatch(rid)):
+        if rid is not None and not (type(rid) is str and is_id(rid)):
             self.add("invalid-id", "id is not a FHIR id", (path, "id"))
         spec = SPECS.get(rtype)
         if spec is None:
@@ -301,7 +301,7 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
         run.add("missing-required", "the resource has no id", f"{rtype}.id")
     elif type(rid) is not str:
         run.add("wrong-type", "id must be a JSON string", f"{rtype}.id")
-    elif ID.fullmatch(rid) is None:
+    elif not is_id(rid):
         run.add("invalid-id", "id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)", f"{rtype}.id")
         return run.reasons, run.refs
     spec = SPECS.get(rtype)
