@@ -19,6 +19,12 @@ from caldicott.store.warehouse.texts import Texts, json_texts
 
 RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 HISTORY_TABLE = "fhir_history"
+#: The resource texts are kept compressed with Zstandard. DuckDB's automatic choice for
+#: them (dictionary + FSST) tried several methods on every segment: at 20,000 patients it
+#: cost twice the CPU of the checkpoint that ends a load (4.3 s against 2.1 s), more on
+#: the inserts, and left a file 3.4 times larger (151 MB against 44 MB), with scans of
+#: the texts no slower. Ids and versions keep the automatic choice (short, repetitive).
+RESOURCE_COLUMN = "resource JSON NOT NULL USING COMPRESSION zstd"
 
 
 class Row(NamedTuple):
@@ -119,7 +125,7 @@ class DuckDBWarehouse:
         self.conn.execute(
             f"CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} ("
             "resource_type VARCHAR NOT NULL, id VARCHAR NOT NULL, version_id VARCHAR, "
-            "last_updated VARCHAR, load_id VARCHAR, resource JSON NOT NULL, "
+            f"last_updated VARCHAR, load_id VARCHAR, {RESOURCE_COLUMN}, "
             "superseded_at TIMESTAMPTZ NOT NULL)"
         )
 
@@ -134,7 +140,7 @@ class DuckDBWarehouse:
         self.conn.execute(
             f'CREATE TABLE IF NOT EXISTS "{name}" ('
             "id VARCHAR NOT NULL, version_id VARCHAR, last_updated VARCHAR, "
-            "load_id VARCHAR, resource JSON NOT NULL)"
+            f"load_id VARCHAR, {RESOURCE_COLUMN})"
         )
         return name
 
