@@ -34,6 +34,7 @@ MODULES = (
     "caldicott.ingest.validate.primitives",
     "caldicott.ingest.validate.plausibility",
     "caldicott.ingest.validate.engine",
+    "caldicott.ingest.examine",
 )
 #: The name of the group's shared library (a top-level module of its own).
 GROUP = "caldicott_native"
