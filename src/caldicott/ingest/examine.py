@@ -51,21 +51,43 @@ def _text(value: Any) -> str | None:
     return value if type(value) is str else None
 
 
+#: :class:`Examined` as a plain tuple: what the block loop takes (a NamedTuple is built
+#: through Python, a tuple in C).
+_Found = tuple[
+    bool,
+    str | None,
+    str | None,
+    list[Reason],
+    str | None,
+    str | None,
+    list[Ref],
+    str | None,
+    str | None,
+    str | None,
+]
+
+
 def examine(data: bytes) -> Examined:
     """Examine one record's bytes; a failure of the checks themselves refuses only it."""
+    return Examined(*_examined(data))
+
+
+def _examined(data: bytes) -> _Found:
     try:
         return _examine(data)
     except Exception as exc:  # a validator bug must cost one record, never the load
         log.warning("the validator failed on a record", extra={"error": type(exc).__name__})
-        return Examined(False, None, None, [reason("validator-failed", type(exc).__name__)])
+        return _refused(None, None, [reason("validator-failed", type(exc).__name__)])
 
 
-def _examine(data: bytes) -> Examined:
+def _refused(rtype: str | None, rid: str | None, reasons: list[Reason]) -> _Found:
+    return (False, rtype, rid, reasons, None, None, [], None, None, None)
+
+
+def _examine(data: bytes) -> _Found:
     obj, problem = parse_record(data)
     if obj is None:
-        return Examined(
-            False, None, None, [problem or reason("malformed-json", "unreadable record")]
-        )
+        return _refused(None, None, [problem or reason("malformed-json", "unreadable record")])
     found, paths = validate(obj)
     rtype = obj.get("resourceType")
     rid = obj.get("id")
@@ -76,9 +98,9 @@ def _examine(data: bytes) -> Examined:
         errors = [r for r in found if CODES[r.code][0] == ERROR]
         if errors or rtype is None or rid is None:
             warnings = [r for r in found if CODES[r.code][0] == WARNING]
-            return Examined(False, rtype, rid, errors + warnings)
+            return _refused(rtype, rid, errors + warnings)
     elif rtype is None or rid is None:  # pragma: no cover - validate reports both
-        return Examined(False, rtype, rid, [reason("missing-required", "no type or id")])
+        return _refused(rtype, rid, [reason("missing-required", "no type or id")])
     warnings = found + plausibility(obj)
     meta = obj.get("meta")
     if type(meta) is dict:
@@ -86,7 +108,7 @@ def _examine(data: bytes) -> Examined:
     else:
         version = updated = None
     birth = _text(obj.get("birthDate")) if rtype == "Patient" else None
-    return Examined(
+    return (
         True,
         rtype,
         rid,
@@ -167,7 +189,6 @@ def _examine_block(block: Block) -> Findings:
     owner: list[int] = []
     refs_of_all: list[Ref] = []
     add, add_birth, add_refs = rows.append, births.append, refs_of_all.extend
-    record = Block.record
     count = 0
     at = 0  # where the line starts in the block's buffer
     for index, line in enumerate(block.lines()):
@@ -176,8 +197,8 @@ def _examine_block(block: Block) -> Findings:
         if not line or line.isspace():  # the rule of Block.entries, inline: it is hot
             continue
         count += 1
-        data = record(line)
-        ok, rtype, rid, reasons, version, stamp, refs, event, patient, birth = examine(data)
+        data = line[:-1] if line[-1:] == b"\r" else line  # Block.record, inline
+        ok, rtype, rid, reasons, version, stamp, refs, event, patient, birth = _examined(data)
         if not ok or rtype is None or rid is None:
             refused.append((index, start, start + len(data), reasons, rtype, rid))
             continue
