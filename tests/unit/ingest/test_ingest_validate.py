@@ -162,6 +162,13 @@ def test_missing_id_and_bad_ids() -> None:
     assert codes(fd.patient(123)) == {"wrong-type"}  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("rid", ["", None, 123, ["a"], "a b"])
+def test_a_bad_id_is_reported_once(rid: Any) -> None:
+    # the resource's own id check and the element walk would both see it
+    res = {**fd.patient("x"), "id": rid}
+    assert errors(res) == [errors(res)[0]] and errors(res)[0][1] == "Patient.id"
+
+
 def test_unknown_resource_type() -> None:
     assert codes({"resourceType": "Patientt", "id": "a"}) == {"unknown-resource-type"}
     assert codes({"id": "a"}) == {"unknown-resource-type"}

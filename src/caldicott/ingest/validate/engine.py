@@ -297,18 +297,22 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
         run.add("unknown-resource-type", "resourceType is missing or not a FHIR R4 type", "")
         return run.reasons, run.refs
     rid = res.get("id")
+    walked = res  # what the element walk sees: not an id already found wrong (once is enough)
     if rid is None or rid == "":
         run.add("missing-required", "the resource has no id", f"{rtype}.id")
+        if "id" in res:  # "" or null
+            walked = {k: v for k, v in res.items() if k != "id"}
     elif type(rid) is not str:
         run.add("wrong-type", "id must be a JSON string", f"{rtype}.id")
+        walked = {k: v for k, v in res.items() if k != "id"}
     elif not is_id(rid):
         run.add("invalid-id", "id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)", f"{rtype}.id")
         return run.reasons, run.refs
     spec = SPECS.get(rtype)
     if spec is None:
-        run.obj(res, RESOURCE_SPEC, rtype, open_=True)
+        run.obj(walked, RESOURCE_SPEC, rtype, open_=True)
     else:
-        run.obj(res, spec, rtype)
+        run.obj(walked, spec, rtype)
     contained = res.get("contained")
     local = (
         {c.get("id") for c in contained if type(c) is dict} if type(contained) is list else set()
