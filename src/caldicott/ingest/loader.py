@@ -104,8 +104,9 @@ def _fewer_collections() -> Iterator[None]:
     containers, and any collection walks them: the default thresholds cost a sixth of a
     load, and even a 100,000-allocation threshold cost 11 s of a 100,000-patient load
     (182 collections of 60 ms, measured). Records hold no reference cycles, so
-    reference counting frees them; the loader collects once after each batch
-    (:func:`_between_batches`), when the batch is gone, for what else makes cycles.
+    reference counting frees them; the loader collects after a batch
+    (:func:`_between_batches`), when the batch is gone and enough may have built up, for
+    what else makes cycles.
     """
     enabled = gc.isenabled()
     gc.collect()
@@ -119,9 +120,17 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+#: Containers made (and not freed) since the last collection before the loader collects
+#: between batches. Most batches leave a few hundred; a collection walks everything young,
+#: the batch being filled and the findings in flight included (20-90 ms each, measured),
+#: so it waits until garbage could have built up.
+COLLECT_AFTER = 20_000
+
+
 def _between_batches() -> None:
-    """The one collection of a batch: young objects only (see _fewer_collections)."""
-    gc.collect(1)
+    """The one collection of a batch, if due: young objects only (see _fewer_collections)."""
+    if gc.get_count()[0] >= COLLECT_AFTER:
+        gc.collect(1)
 
 
 def _size(path: Path) -> int:
