@@ -61,16 +61,16 @@ def _population(patients: int, folder: Path) -> Path:
 
 
 def _warehouse(export: Path, path: Path) -> Path:
-    conn = duckdb.connect(str(path))
-    for kind in TYPES:
-        source = export / f"{kind}.ndjson"
-        conn.execute(
-            f"CREATE TABLE \"fhir_{kind}\" AS SELECT json->>'id' AS id, NULL::VARCHAR AS "  # noqa: S608 - fixed type names, our own temp path
-            "version_id, NULL::VARCHAR AS last_updated, NULL::VARCHAR AS load_id, "
-            f"json AS resource FROM read_json_objects('{source}', "
-            "format = 'newline_delimited')"
-        )
-    conn.close()
+    """The warehouse's own tables (its column types and compression), filled by DuckDB."""
+    from caldicott.store.warehouse import DuckDBWarehouse
+
+    with DuckDBWarehouse(path) as w:
+        for kind in TYPES:
+            source, table = export / f"{kind}.ndjson", w.ensure_table(kind)
+            w.conn.execute(
+                f"INSERT INTO \"{table}\" SELECT json ->> '$.id', NULL, NULL, NULL, json "  # noqa: S608 - fixed type names, our own temp path
+                f"FROM read_json_objects('{source}', format = 'newline_delimited')"
+            )
     return path
 
 
