@@ -224,7 +224,7 @@ def _examine_block(block: Block) -> Findings:
     values: dict[str | None, str | None] = {}
     one, same = texts.setdefault, values.setdefault
     accepted, rtypes, rids, versions, updated, events, patients = (
-        map(list, zip(*rows, strict=True)) if rows else ([] for _ in range(7))
+        map(list, zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
     )
     ref_type, ref_id = map(list, zip(*refs_of_all, strict=True)) if refs_of_all else ([], [])
     return Findings(
