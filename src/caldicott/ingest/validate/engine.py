@@ -297,17 +297,18 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
         run.add("unknown-resource-type", "resourceType is missing or not a FHIR R4 type", "")
         return run.reasons, run.refs
     rid = res.get("id")
-    walked = res  # what the element walk sees: not an id already found wrong (once is enough)
     if rid is None or rid == "":
         run.add("missing-required", "the resource has no id", f"{rtype}.id")
-        if "id" in res:  # "" or null
-            walked = {k: v for k, v in res.items() if k != "id"}
     elif type(rid) is not str:
         run.add("wrong-type", "id must be a JSON string", f"{rtype}.id")
-        walked = {k: v for k, v in res.items() if k != "id"}
     elif not is_id(rid):
         run.add("invalid-id", "id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)", f"{rtype}.id")
         return run.reasons, run.refs
+    # the element walk does not see an id found wrong above ("", null, not a string):
+    # it would report it again
+    walked = (
+        res if not run.reasons or "id" not in res else {k: v for k, v in res.items() if k != "id"}
+    )
     spec = SPECS.get(rtype)
     if spec is None:
         run.obj(walked, RESOURCE_SPEC, rtype, open_=True)

@@ -64,6 +64,13 @@ def _real_day(text: str) -> bool:
 KNOWN_DAYS = 16384
 
 
+def remember(known: set[str], value: str, limit: int) -> None:
+    """Add a value found valid to a checker's memory, emptied first once it holds ``limit``."""
+    if len(known) >= limit:
+        known.clear()
+    known.add(value)
+
+
 def _dated(pattern: re.Pattern[str], what: str) -> Checker:
     """A checker of a date-like type whose recent valid values make later ones cheap.
 
@@ -88,16 +95,10 @@ def _dated(pattern: re.Pattern[str], what: str) -> Checker:
         if pattern.fullmatch(v) is None or not _real_day(v):
             return ("impossible-date", f"not a valid FHIR {what}")
         if n == 10:
-            if len(whole) >= KNOWN_DAYS:
-                whole.clear()
-            whole.add(v)
+            remember(whole, v, KNOWN_DAYS)
         elif n > 10:
-            if len(days) >= KNOWN_DAYS:
-                days.clear()
-            if len(rests) >= KNOWN_VALID:
-                rests.clear()
-            days.add(v[:10])
-            rests.add(v[10:])
+            remember(days, v[:10], KNOWN_DAYS)
+            remember(rests, v[10:], KNOWN_VALID)
         return None
 
     return check
@@ -122,9 +123,7 @@ def _string_like(
             return ("invalid-value", f"{what} must not be empty")
         if pattern is not None and pattern.fullmatch(v) is None:
             return (code, f"not a valid FHIR {what}")
-        if len(known) >= KNOWN_VALID:
-            known.clear()
-        known.add(v)
+        remember(known, v, KNOWN_VALID)
         return None
 
     return check
