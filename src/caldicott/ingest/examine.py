@@ -13,7 +13,7 @@ from itertools import repeat
 from typing import Any, NamedTuple
 
 from caldicott.applog import get_logger
-from caldicott.ingest.parse import parse_record
+from caldicott.ingest.parse import parse_record, too_deep, too_deep_reason
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.sources import Block
 from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
@@ -85,7 +85,10 @@ def _refused(rtype: str | None, rid: str | None, reasons: list[Reason]) -> _Foun
 
 
 def _examine(data: bytes) -> _Found:
-    obj, problem = parse_record(data)
+    # the depth is bounded by validate()'s walk, which visits every container of a record
+    # it finds no error in; a refused record is measured below, so that one nested too
+    # deep is refused for that alone, as parse_record would refuse it
+    obj, problem = parse_record(data, nesting=False)
     if obj is None:
         return _refused(None, None, [problem or reason("malformed-json", "unreadable record")])
     found, paths = validate(obj)
@@ -97,6 +100,8 @@ def _examine(data: bytes) -> _Found:
     if found:
         errors = [r for r in found if CODES[r.code][0] == ERROR]
         if errors or rtype is None or rid is None:
+            if too_deep(data, obj):
+                return _refused(None, None, [too_deep_reason()])
             warnings = [r for r in found if CODES[r.code][0] == WARNING]
             return _refused(rtype, rid, errors + warnings)
     elif rtype is None or rid is None:  # pragma: no cover - validate reports both
@@ -125,7 +130,7 @@ def _examine(data: bytes) -> _Found:
 def reference_paths(text: bytes) -> list[tuple[str, str, str]]:
     """Each reference of an accepted record's text as (path, type, id), in the order of
     :attr:`Examined.refs`: examining the same bytes again finds the same references."""
-    obj, _problem = parse_record(text)
+    obj, _problem = parse_record(text, nesting=False)
     if obj is None:  # pragma: no cover - only accepted records are asked about
         return []
     return [(render(where), t, i) for where, t, i in validate(obj)[1]]

@@ -2,7 +2,9 @@
 
 orjson does the parsing (fast, strict UTF-8, rejects NaN and Infinity). Two things it does
 not check are done here cheaply: nesting depth and duplicate keys. Depth is walked only
-when the record holds more brackets than the limit. For duplicates, the parsed object is
+when the record holds more brackets than the limit (:func:`too_deep`); ingest leaves even
+that to the validator's walk, which visits every container of a record it accepts (see
+:func:`caldicott.ingest.examine.examine`). For duplicates, the parsed object is
 serialised again (orjson, fast): the same bytes as read (compact JSON, as exports are
 usually written) prove that no key was dropped; otherwise the colons of the two texts are
 counted (see :func:`_may_repeat_a_key`), and only when they differ is the record parsed
@@ -50,6 +52,21 @@ def _count_keys(node: Any, depth: int) -> int:
     return n
 
 
+def too_deep(raw: bytes, obj: Any) -> bool:
+    """Whether ``obj``, parsed from ``raw``, nests objects and arrays past MAX_DEPTH."""
+    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:  # else it cannot be too deep
+        return False
+    try:
+        _count_keys(obj, 1)
+    except _TooDeep:
+        return True
+    return False
+
+
+def too_deep_reason() -> Reason:
+    return reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -74,7 +91,7 @@ def _classify_failure(raw: bytes, exc: orjson.JSONDecodeError) -> Reason:
     if "infinity" in text.lower() or _NON_FINITE.search(raw):
         return reason("not-a-number", "NaN or Infinity is not a JSON number")
     if "recursion" in text.lower() or "depth" in text.lower():
-        return reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+        return too_deep_reason()
     if not raw.strip():
         return reason("malformed-json", "empty record")
     return reason("malformed-json", f"not well-formed JSON (at byte {exc.pos})")
@@ -97,9 +114,14 @@ def _may_repeat_a_key(raw: bytes, again: bytes) -> bool:
 
 
 def parse_record(
-    raw: bytes, limit: int = MAX_RECORD_BYTES
+    raw: bytes, limit: int = MAX_RECORD_BYTES, *, nesting: bool = True
 ) -> tuple[dict[str, Any] | None, Reason | None]:
-    """Parse one record: the JSON object, or None and the reason it is refused."""
+    """Parse one record: the JSON object, or None and the reason it is refused.
+
+    With ``nesting`` False, a record nested past MAX_DEPTH (but not past orjson's own
+    limit of 254) is returned: the caller bounds the depth itself, as the validator's
+    walk does for ingest (a tenth of the cost of parsing was counting brackets).
+    """
     if len(raw) > limit:
         return None, reason("line-too-long", f"record of {len(raw)} bytes exceeds the limit")
     try:
@@ -108,20 +130,17 @@ def parse_record(
         return None, _classify_failure(raw, exc)
     if type(obj) is not dict:
         return None, reason("malformed-json", "a record must be a JSON object")
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # else it cannot be too deep
-        try:
-            _count_keys(obj, 1)
-        except _TooDeep:
-            return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+    if nesting and too_deep(raw, obj):
+        return None, too_deep_reason()
     try:
         again = orjson.dumps(obj)
-    except orjson.JSONEncodeError:
-        return None, reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+    except orjson.JSONEncodeError:  # nested 255 deep or more: orjson's own limit
+        return None, too_deep_reason()
     # the same bytes again prove it at once: a dropped key would be missing from them
     if again != raw and _may_repeat_a_key(raw, again):
         found = duplicate_key_path(raw)
-        if found is not None:
-            return None, found
+        if found is not None:  # depth first, as when it is checked before (nesting)
+            return None, too_deep_reason() if too_deep(raw, obj) else found
     return obj, None
 
 

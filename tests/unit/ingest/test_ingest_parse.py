@@ -3,7 +3,7 @@
 import orjson
 import pytest
 
-from caldicott.ingest.parse import MAX_DEPTH, parse_record
+from caldicott.ingest.parse import MAX_DEPTH, parse_record, too_deep
 
 
 def code_of(raw: bytes) -> str | None:
@@ -57,6 +57,21 @@ def test_nesting_limit() -> None:
     assert code_of(ok) is None
     deep = b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
     assert code_of(deep) == "too-deeply-nested"
+
+
+def test_the_depth_can_be_left_to_the_caller_up_to_orjsons_own_limit() -> None:
+    deeper = b'{"a":' + b"[" * 100 + b"]" * 100 + b"}"
+    assert code_of(deeper) == "too-deeply-nested"
+    obj, problem = parse_record(deeper, nesting=False)
+    assert problem is None and obj is not None and too_deep(deeper, obj)
+    deepest = b'{"a":' + b"[" * 300 + b"]" * 300 + b"}"
+    _obj, problem = parse_record(deepest, nesting=False)
+    assert problem is not None and problem.code == "too-deeply-nested"
+    # a repeated key in a record too deep: refused for the depth, as when it is checked first
+    dup = b'{"a":1,"a":' + b"[" * 100 + b"]" * 100 + b"}"
+    _obj, problem = parse_record(dup, nesting=False)
+    assert problem is not None and problem.code == "too-deeply-nested"
+    assert not too_deep(b'{"a":[[]]}', orjson.loads(b'{"a":[[]]}'))
 
 
 def test_record_size_limit() -> None:

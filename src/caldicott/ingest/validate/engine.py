@@ -4,6 +4,13 @@
 (``(path, type, id)``), which the loader resolves across the whole load and the warehouse.
 Elements of unknown types and BackboneElements are walked generically so that references,
 codes and NHS numbers anywhere in a resource are still checked.
+
+The walk visits every object and array of a resource it finds no error in (a container
+in a place that wants a primitive is a ``wrong-type`` error), so it bounds their nesting
+too: a container deeper than :data:`~caldicott.ingest.parse.MAX_DEPTH` is
+``too-deeply-nested``, and an accepted resource nests no deeper (the Spark engine's
+``repeat`` relies on it). Ingest therefore leaves the depth to this walk rather than
+counting every record's brackets as it parses (:func:`~caldicott.ingest.parse.parse_record`).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 
 from caldicott.fhir.codes import code_problem
 from caldicott.fhir.nhs_number import nhs_number_problem
+from caldicott.ingest.parse import MAX_DEPTH
 from caldicott.ingest.reasons import Reason, reason, shown_key
 from caldicott.ingest.validate.datatypes import (
     ALIASES,
@@ -130,8 +138,16 @@ class _Run:
     def add(self, code: str, message: str, path: Path) -> None:
         self.reasons.append(reason(code, message, render(path)))
 
-    # -- objects described by a Spec -------------------------------------------------
-    def obj(self, node: dict[str, Any], spec: Spec, path: Path, open_: bool = False) -> None:
+    def too_deep(self, path: Path) -> None:
+        self.add("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}", path)
+
+    # -- objects described by a Spec (``depth``: the object's own, the resource's is 1) --
+    def obj(
+        self, node: dict[str, Any], spec: Spec, path: Path, depth: int, open_: bool = False
+    ) -> None:
+        if depth > MAX_DEPTH:
+            self.too_deep(path)
+            return
         elems = spec.elems
         chosen: list[str] | None = None
         for key, value in node.items():
@@ -140,7 +156,7 @@ class _Run:
                 if not (key[:1] == "_" or open_):  # "" is a key too
                     shown = shown_key(key)
                     self.add("unknown-element", f"{shown} is not an element of {spec.name}", path)
-                self.generic(value, (path, key), 0)
+                self.generic(value, (path, key), depth + 1)
                 continue
             if el.choice is not None:
                 if chosen is None:
@@ -153,6 +169,8 @@ class _Run:
                     self.add("cardinality", f"{key} must be an array", (path, key))
                 elif not value:
                     self.add("cardinality", f"{key} must not be an empty array", (path, key))
+                elif depth >= MAX_DEPTH:  # the array itself is one level deeper
+                    self.too_deep((path, key))
                 elif check is not None:
                     allowed = el.allowed
                     for i, item in enumerate(value):
@@ -165,9 +183,9 @@ class _Run:
                     sub = el.spec
                     for i, item in enumerate(value):
                         if sub is not None and type(item) is dict:
-                            self.obj(item, sub, (path, key, i))
+                            self.obj(item, sub, (path, key, i), depth + 2)
                         else:
-                            self.complex(item, el, (path, key, i))
+                            self.complex(item, el, (path, key, i), depth + 2)
             elif type(value) is list:
                 self.add("cardinality", f"{key} must not repeat", (path, key))
             elif check is not None:
@@ -177,9 +195,9 @@ class _Run:
                 elif el.allowed is not None and value not in el.allowed:
                     self.add("invalid-code", "not an allowed code for this element", (path, key))
             elif el.spec is not None and type(value) is dict:
-                self.obj(value, el.spec, (path, key))
+                self.obj(value, el.spec, (path, key), depth + 1)
             else:
-                self.complex(value, el, (path, key))
+                self.complex(value, el, (path, key), depth + 1)
         for key in spec.required_keys:
             if key not in node:
                 self.add("missing-required", f"required element {key} is missing", path)
@@ -199,19 +217,19 @@ class _Run:
             else:
                 self.reference(node.get("reference"), path)
 
-    def complex(self, value: Any, el: Elem, path: Path) -> None:
+    def complex(self, value: Any, el: Elem, path: Path, depth: int) -> None:
         if type(value) is not dict:
             self.add("wrong-type", f"must be a JSON object ({el.type})", path)
             return
         spec = el.spec
         if spec is not None:
-            self.obj(value, spec, path)
+            self.obj(value, spec, path, depth)
         elif el.type == "Resource":
-            self.resource(value, path)
+            self.resource(value, path, depth)
         else:  # Element, Extension, SampledData: checked generically
             if el.type == "Extension" and type(value.get("url")) is not str:
                 self.add("missing-required", "an extension needs a url", path)
-            self.generic(value, path, 0)
+            self.generic(value, path, depth)
 
     # -- checks of particular data types -------------------------------------------------
     def coding(self, node: dict[str, Any], path: Path) -> None:
@@ -251,8 +269,11 @@ class _Run:
             return
         self.add("dangling-reference", "reference is not of the form Type/id", path)
 
-    # -- generic walk -------------------------------------------------------------------
+    # -- generic walk (``depth``: the node's own, if it is an object or array) -----------
     def generic(self, node: Any, path: Path, depth: int) -> None:
+        if depth > MAX_DEPTH and (type(node) is dict or type(node) is list):
+            self.too_deep(path)
+            return
         if type(node) is dict:
             if "reference" in node:
                 self.reference(node["reference"], path)
@@ -273,7 +294,7 @@ class _Run:
                         item, (path[0], path[1], i) if type(path) is tuple else path, depth + 1
                     )
 
-    def resource(self, res: dict[str, Any], path: Path) -> str | None:
+    def resource(self, res: dict[str, Any], path: Path, depth: int) -> str | None:
         rtype = res.get("resourceType")
         if type(rtype) is not str or rtype not in RESOURCE_TYPES:
             self.add("unknown-resource-type", "resourceType is not a FHIR R4 type", path)
@@ -283,9 +304,9 @@ class _Run:
             self.add("invalid-id", "id is not a FHIR id", (path, "id"))
         spec = SPECS.get(rtype)
         if spec is None:
-            self.obj(res, RESOURCE_SPEC, path, open_=True)
+            self.obj(res, RESOURCE_SPEC, path, depth, open_=True)
         else:
-            self.obj(res, spec, path)
+            self.obj(res, spec, path, depth)
         return rtype
 
 
@@ -311,9 +332,9 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
     )
     spec = SPECS.get(rtype)
     if spec is None:
-        run.obj(walked, RESOURCE_SPEC, rtype, open_=True)
+        run.obj(walked, RESOURCE_SPEC, rtype, 1, open_=True)
     else:
-        run.obj(walked, spec, rtype)
+        run.obj(walked, spec, rtype, 1)
     contained = res.get("contained")
     local = (
         {c.get("id") for c in contained if type(c) is dict} if type(contained) is list else set()
