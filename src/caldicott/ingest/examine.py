@@ -168,6 +168,21 @@ class Findings(NamedTuple):
     refused: list[tuple[int, int, int, list[Reason], str | None, str | None]]
 
 
+def split_lines(data: bytes) -> list[bytes]:
+    """``data.split(b"\\n")``, each newline found by ``find`` (memchr, many bytes a step)
+    rather than by split's loop over every byte: a twentieth of examining a block."""
+    out: list[bytes] = []
+    add = out.append
+    at = 0
+    while True:
+        end = data.find(b"\n", at)
+        if end < 0:
+            add(data[at:])
+            return out
+        add(data[at:end])
+        at = end + 1
+
+
 def examine_block(block: Block) -> Findings:
     """Examine every record of a block, in order: the unit of work of a worker process.
 
@@ -196,7 +211,8 @@ def _examine_block(block: Block) -> Findings:
     add, add_birth, add_refs = rows.append, births.append, refs_of_all.extend
     count = 0
     at = 0  # where the line starts in the block's buffer
-    for index, line in enumerate(block.lines()):
+    lines = block.records if block.records is not None else split_lines(block.data)
+    for index, line in enumerate(lines):
         start = at
         at += len(line) + 1
         if not line or line.isspace():  # the rule of Block.entries, inline: it is hot

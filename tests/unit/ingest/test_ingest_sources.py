@@ -6,11 +6,20 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests import fhirdata as fd
 
 from caldicott.ingest.bundles import read_json
+from caldicott.ingest.examine import split_lines
 from caldicott.ingest.parse import MAX_RECORD_BYTES
 from caldicott.ingest.sources import discover, read_ndjson
+
+
+@given(st.lists(st.sampled_from([b"\n", b"\r", b" ", b"{}", b"x" * 40]), max_size=30))
+def test_the_workers_split_of_a_block_is_its_lines(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    assert split_lines(data) == data.split(b"\n")
 
 
 def test_lines_are_numbered_physically_and_blank_lines_skipped(tmp_path: Path) -> None:
