@@ -120,7 +120,7 @@ def parse_record(
 
     With ``nesting`` False, a record nested past MAX_DEPTH (but not past orjson's own
     limit of 254) is returned: the caller bounds the depth itself, as the validator's
-    walk does for ingest (a tenth of the cost of parsing was counting brackets).
+    walk does for ingest (counting brackets was 7% of examining a record).
     """
     if len(raw) > limit:
         return None, reason("line-too-long", f"record of {len(raw)} bytes exceeds the limit")
