@@ -73,7 +73,11 @@ _JSON = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
         st.dictionaries(_KEYS, inner, max_size=3),
-        st.builds(lambda t: {"resourceType": t, "id": "c1"}, st.sampled_from(["Patient", "X"])),
+        st.builds(
+            lambda t, i: {"resourceType": t, "id": i},
+            st.sampled_from(["Patient", "X"]),
+            st.one_of(st.just("c1"), inner),  # a contained resource's id may be junk too
+        ),
     ),
     max_leaves=8,
 )

@@ -169,6 +169,23 @@ def test_a_bad_id_is_reported_once(rid: Any) -> None:
     assert errors(res) == [errors(res)[0]] and errors(res)[0][1] == "Patient.id"
 
 
+@pytest.mark.parametrize("rid", ["", 7, "a b", "../x", "x" * 65, ["p"]])
+def test_a_contained_resources_bad_id_is_reported_once(rid: Any) -> None:
+    res = fd.observation("o", "p", contained=[{"resourceType": "Practitioner", "id": rid}])
+    assert errors(res) == [("invalid-id", "Observation.contained[0].id")]
+
+
+def test_a_resources_id_is_checked_before_the_walk_and_not_in_it() -> None:
+    # validate() and the walk's contained-resource check report a bad id; the walk's
+    # own check of the id element passes everything, so nothing is checked twice
+    from caldicott.ingest.validate import engine
+
+    for spec in [engine.RESOURCE_SPEC, engine.SPECS["Patient"], engine.SPECS["Observation"]]:
+        assert spec.elems["id"].check is not None and spec.elems["id"].check("../x") is None
+    assert engine.SPECS["Meta"].elems["versionId"].check is not None
+    assert engine.SPECS["Meta"].elems["versionId"].check("../x") is not None
+
+
 def test_unknown_resource_type() -> None:
     assert codes({"resourceType": "Patientt", "id": "a"}) == {"unknown-resource-type"}
     assert codes({"id": "a"}) == {"unknown-resource-type"}

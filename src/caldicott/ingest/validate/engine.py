@@ -28,7 +28,7 @@ from caldicott.ingest.validate.datatypes import (
     ELEMENT_BASE,
     RESOURCE_BASE,
 )
-from caldicott.ingest.validate.primitives import PRIMITIVES, Checker, is_id
+from caldicott.ingest.validate.primitives import PRIMITIVES, Checker, Problem, is_id
 from caldicott.ingest.validate.resources import RESOURCE_TYPES, RESOURCES
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -117,6 +117,17 @@ for _spec in [*SPECS.values(), RESOURCE_SPEC]:
     _spec.required_keys = tuple(keys[0] for name, keys in _spec.required if name == keys[0])
     _spec.required_choices = tuple((n, k) for n, k in _spec.required if n != k[0])
     _spec.special = _SPECIAL.get(_spec.name, 0)
+
+
+def _checked_before(_value: Any) -> Problem:
+    """The check of a resource's own id in the walk: none, since :func:`validate` (the
+    resource) and :meth:`_Run.resource` (a contained one) check and report it first."""
+    return None
+
+
+for _name in RESOURCES:
+    SPECS[_name].elems["id"].check = _checked_before
+RESOURCE_SPEC.elems["id"].check = _checked_before
 
 
 #: References of the form Type/id seen valid lately, with their target: records of one
@@ -302,6 +313,7 @@ class _Run:
         rid = res.get("id")
         if rid is not None and not (type(rid) is str and is_id(rid)):
             self.add("invalid-id", "id is not a FHIR id", (path, "id"))
+            res = {k: v for k, v in res.items() if k != "id"}  # reported once, as above
         spec = SPECS.get(rtype)
         if spec is None:
             self.obj(res, RESOURCE_SPEC, path, depth, open_=True)
@@ -336,8 +348,11 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
     else:
         run.obj(walked, spec, rtype, 1)
     contained = res.get("contained")
+    # ids of contained resources that are strings (any other is reported, and unhashable)
     local = (
-        {c.get("id") for c in contained if type(c) is dict} if type(contained) is list else set()
+        {c["id"] for c in contained if type(c) is dict and type(c.get("id")) is str}
+        if type(contained) is list
+        else set()
     )
     refs = []
     for where, target, rid in run.refs:

@@ -41,8 +41,13 @@ def is_id(v: str) -> bool:
     """
     if not 0 < len(v) <= 64 or not v.isascii():
         return False
-    rest = v.replace("-", "").replace(".", "")
-    return not rest or rest.isalnum()  # an ASCII str's isalnum is [A-Za-z0-9]
+    if v.isalnum():  # an ASCII str's isalnum is [A-Za-z0-9]
+        return True
+    # each replace makes a string: only for a character that is there (a search is cheap)
+    rest = v.replace("-", "") if "-" in v else v
+    if "." in rest:
+        rest = rest.replace(".", "")
+    return not rest or rest.isalnum()
 
 
 def _real_day(text: str) -> bool:
