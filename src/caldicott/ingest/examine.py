@@ -16,8 +16,10 @@ from caldicott.applog import get_logger
 from caldicott.ingest.parse import parse_record, too_deep, too_deep_reason
 from caldicott.ingest.reasons import CODES, ERROR, WARNING, Reason, reason
 from caldicott.ingest.sources import Block
-from caldicott.ingest.validate import event_date, patient_id, plausibility, validate
+from caldicott.ingest.validate import event_date, plausibility, validate
+from caldicott.ingest.validate.engine import Ref as PlacedRef
 from caldicott.ingest.validate.engine import render
+from caldicott.ingest.validate.plausibility import SUBJECT_ELEMENTS
 from caldicott.ingest.validate.primitives import is_id
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 
@@ -122,9 +124,22 @@ def _examine(data: bytes) -> _Found:
         updated,
         [(t, i) for _, t, i in paths],
         event_date(obj),
-        patient_id(obj),
+        _patient(rtype, paths),
         birth,
     )
+
+
+def _patient(rtype: str, paths: list[PlacedRef]) -> str | None:
+    """:func:`~caldicott.ingest.validate.patient_id` of an accepted record, from the
+    references its walk found rather than by splitting the reference again: the first of
+    the subject elements (a top-level ``Rtype.subject.reference``, say) that names a
+    Patient. Only accepted records are asked, whose references all parsed."""
+    for key in SUBJECT_ELEMENTS:
+        for where, target, rid in paths:
+            at = where[0]  # the element holding the reference: (rtype, key) at the top
+            if target == "Patient" and len(at) == 2 and at[1] == key and at[0] == rtype:
+                return rid
+    return None
 
 
 def reference_paths(text: bytes) -> list[tuple[str, str, str]]:
