@@ -3,7 +3,9 @@
 DuckDB 2.0 fails with "Failed to bind column reference" when columns computed in a
 derived table (the per-row prefetch of typed paths) are read from nested lateral joins.
 Hypothesis found the first shape below; the generator now reads the stored resource
-itself in views that join, and keeps the prefetch for views that do not.
+itself in views that join, and keeps the prefetch for views that do not. It found the
+second too (a constant beside a nested select): DuckDB 2.0's ``projection_pullup``
+optimizer fails on it with the same message, and the engine runs views without it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ SHAPES: dict[str, list[dict[str, Any]]] = {
         {"column": [_col("c1", "id", "id")]},
         {"forEach": "name", "column": [_col("c2", "family")]},
         {"column": [_col("c3", "id", "id"), _col("c4", "'const'")]},
+    ],
+    "a constant beside a nested select, after a forEach": [
+        {"column": [_col("c1", "id", "id")]},
+        {"forEach": "name", "column": [_col("c2", "family")]},
+        {"column": [_col("c3", "'const'")], "select": [{"column": [_col("c4", "id", "id")]}]},
     ],
     "forEachOrNull beside a nested select": [
         {"column": [_col("g", "gender", "code")]},
