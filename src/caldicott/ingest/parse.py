@@ -63,8 +63,12 @@ def too_deep(raw: bytes, obj: Any) -> bool:
     return False
 
 
+#: The message of ``too-deeply-nested``, wherever it is found (here or in the walk).
+TOO_DEEP = f"nesting deeper than {MAX_DEPTH}"
+
+
 def too_deep_reason() -> Reason:
-    return reason("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}")
+    return reason("too-deeply-nested", TOO_DEEP)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

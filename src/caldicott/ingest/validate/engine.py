@@ -20,7 +20,7 @@ from typing import Any
 
 from caldicott.fhir.codes import code_problem
 from caldicott.fhir.nhs_number import nhs_number_problem
-from caldicott.ingest.parse import MAX_DEPTH
+from caldicott.ingest.parse import MAX_DEPTH, TOO_DEEP
 from caldicott.ingest.reasons import Reason, reason, shown_key
 from caldicott.ingest.validate.datatypes import (
     ALIASES,
@@ -150,7 +150,7 @@ class _Run:
         self.reasons.append(reason(code, message, render(path)))
 
     def too_deep(self, path: Path) -> None:
-        self.add("too-deeply-nested", f"nesting deeper than {MAX_DEPTH}", path)
+        self.add("too-deeply-nested", TOO_DEEP, path)
 
     # -- objects described by a Spec (``depth``: the object's own, the resource's is 1) --
     def obj(
@@ -313,13 +313,18 @@ class _Run:
         rid = res.get("id")
         if rid is not None and not (type(rid) is str and is_id(rid)):
             self.add("invalid-id", "id is not a FHIR id", (path, "id"))
-            res = {k: v for k, v in res.items() if k != "id"}  # reported once, as above
+            res = _without_id(res)  # reported once, as above
         spec = SPECS.get(rtype)
         if spec is None:
             self.obj(res, RESOURCE_SPEC, path, depth, open_=True)
         else:
             self.obj(res, spec, path, depth)
         return rtype
+
+
+def _without_id(res: dict[str, Any]) -> dict[str, Any]:
+    """The resource as the walk sees it once its id has been reported: without the id."""
+    return {k: v for k, v in res.items() if k != "id"}
 
 
 def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
@@ -339,9 +344,7 @@ def validate(res: dict[str, Any]) -> tuple[list[Reason], list[Ref]]:
         return run.reasons, run.refs
     # the element walk does not see an id found wrong above ("", null, not a string):
     # it would report it again
-    walked = (
-        res if not run.reasons or "id" not in res else {k: v for k, v in res.items() if k != "id"}
-    )
+    walked = res if not run.reasons or "id" not in res else _without_id(res)
     spec = SPECS.get(rtype)
     if spec is None:
         run.obj(walked, RESOURCE_SPEC, rtype, 1, open_=True)
