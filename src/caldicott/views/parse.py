@@ -11,8 +11,10 @@ from typing import Any, cast
 import orjson
 
 from caldicott.errors import InvalidArgument, ValidationFailed
+from caldicott.ingest.validate.resources import RESOURCE_TYPES
 from caldicott.views.fhirpath import CheckError, FhirPathSyntaxError, check
 from caldicott.views.fhirpath import parse as parse_fhirpath
+from caldicott.views.fhirpath.types import COMPLEX, PRIMITIVES
 from caldicott.views.model import Column, Constant, ConstantValue, Path, Select, ViewDefinition
 
 COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -41,6 +43,14 @@ CONSTANT_TYPES: dict[str, tuple[type, ...]] = {
     "uuid": (str,),
 }
 _SELECT_KEYS = {"column", "select", "unionAll", "forEach", "forEachOrNull", "repeat"}
+#: The keys a column may have (ViewDefinition.select.column, and Element's id and extension).
+_COLUMN_KEYS = frozenset(
+    {"name", "path", "description", "collection", "type", "tag", "id", "extension"}
+)
+#: What a column's ``type`` may name: a FHIR data type, as a name or (the specification's
+#: form) a StructureDefinition URI, relative or under :data:`FHIR_TYPE_BASE`.
+COLUMN_TYPES = frozenset(PRIMITIVES) | frozenset(COMPLEX) | {"Extension", "Narrative", "xhtml"}
+FHIR_TYPE_BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def _fail(where: str, problem: str) -> ValidationFailed:
@@ -67,6 +77,8 @@ def parse_view(data: Any) -> ViewDefinition:
     resource = data.get("resource")
     if not isinstance(resource, str) or not RESOURCE_TYPE.fullmatch(resource):
         raise _fail("resource", "required: a FHIR resource type name such as 'Patient'")
+    if resource not in RESOURCE_TYPES:
+        raise _fail("resource", f"{resource!r} is not a FHIR R4 resource type")
     constants = _constants(data.get("constant", []))
     names = {c.name for c in constants}
     where_raw = data.get("where", [])
@@ -81,7 +93,9 @@ def parse_view(data: Any) -> ViewDefinition:
     if not isinstance(selects, list) or not selects:
         raise _fail("select", "required: a non-empty list of selections")
     root = Select(selects=tuple(_select(s, f"select[{i}]", names) for i, s in enumerate(selects)))
-    _validate_columns(root, "select", set())
+    seen: set[str] = set()
+    for i, top in enumerate(root.selects):  # the root's own place is "select", not a select
+        _validate_columns(top, f"select[{i}]", seen)
     return ViewDefinition(
         resource=resource,
         select=root,
@@ -203,13 +217,14 @@ def _list(raw: Mapping[str, Any], key: str, where: str) -> list[Any]:
 def _column(raw: Any, where: str, constants: set[str]) -> Column:
     if not isinstance(raw, Mapping):
         raise _fail(where, "must be an object with name and path")
+    unknown = sorted(set(raw) - _COLUMN_KEYS)
+    if unknown:  # a misspelt key ("colection") would otherwise do nothing, silently
+        raise _fail(f"{where}.{unknown[0]}", "unknown key in a column")
     name = raw.get("name")
     if not isinstance(name, str) or not COLUMN_NAME.fullmatch(name):
         raise _fail(f"{where}.name", "required: a letter then letters, digits or underscores")
     path = _path(raw.get("path"), f"{where}.path", constants)
-    col_type = raw.get("type")
-    if col_type is not None and (not isinstance(col_type, str) or not col_type.isalnum()):
-        raise _fail(f"{where}.type", "must be a FHIR type name")
+    col_type = _column_type(raw.get("type"), f"{where}.type")
     collection = raw.get("collection", False)
     if not isinstance(collection, bool):
         raise _fail(f"{where}.collection", "must be true or false")
@@ -229,11 +244,28 @@ def _column(raw: Any, where: str, constants: set[str]) -> Column:
     )
 
 
+def _column_type(raw: Any, where: str) -> str | None:
+    """A column's FHIR type as its name (``string``), from a name or a URI."""
+    if raw is None:
+        return None
+    name = raw.removeprefix(FHIR_TYPE_BASE) if isinstance(raw, str) else None
+    if name not in COLUMN_TYPES:
+        raise _fail(where, "must be a FHIR data type name, such as string, integer or Coding")
+    return name
+
+
+def _column_place(col: Column) -> str:
+    """Where a column sits in the JSON: its path's place, less the ``.path``."""
+    return col.path.location.removesuffix(".path")
+
+
 def _validate_columns(select: Select, where: str, seen: set[str]) -> set[str]:
     """Unique column names across the view; unionAll branches with identical columns."""
     for col in select.columns:
         if col.name in seen:
-            raise _fail(where, f"column {col.name!r} is defined more than once")
+            raise _fail(
+                f"{_column_place(col)}.name", f"column {col.name!r} is defined more than once"
+            )
         seen.add(col.name)
     for i, sub in enumerate(select.selects):
         _validate_columns(sub, f"{where}.select[{i}]", seen)
@@ -256,8 +288,10 @@ def _validate_columns(select: Select, where: str, seen: set[str]) -> set[str]:
                         "first branch; unionAll branches must agree on types",
                     )
             _validate_columns(branch, f"{where}.unionAll[{i}]", set(seen))
-        for name in first:
-            if name in seen:
-                raise _fail(where, f"column {name!r} is defined more than once")
-            seen.add(name)
+        for col in select.union_all[0].all_columns():
+            if col.name in seen:
+                raise _fail(
+                    f"{_column_place(col)}.name", f"column {col.name!r} is defined more than once"
+                )
+            seen.add(col.name)
     return seen

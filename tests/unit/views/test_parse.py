@@ -37,9 +37,45 @@ def _view(**extra: Any) -> dict[str, Any]:
         ),
         (
             _view(select=[{"column": [{"name": "a", "path": "id"}, {"name": "a", "path": "id"}]}]),
-            "select",
+            "select[0].column[1].name",
             "more than once",
         ),
+        (
+            _view(
+                select=[
+                    {"column": [{"name": "a", "path": "id"}]},
+                    {"select": [{"column": [{"name": "a", "path": "gender"}]}]},
+                ]
+            ),
+            "select[1].select[0].column[0].name",
+            "more than once",
+        ),
+        (
+            _view(
+                select=[
+                    {"column": [{"name": "a", "path": "id"}]},
+                    {"unionAll": [{"column": [{"name": "a", "path": "id"}]}]},
+                ]
+            ),
+            "select[1].unionAll[0].column[0].name",
+            "more than once",
+        ),
+        (
+            _view(select=[{"column": [{"name": "a", "path": "id", "colection": True}]}]),
+            "select[0].column[0].colection",
+            "unknown key",
+        ),
+        (
+            _view(select=[{"column": [{"name": "a", "path": "id", "type": "frobnicate"}]}]),
+            "select[0].column[0].type",
+            "FHIR data type",
+        ),
+        (
+            _view(select=[{"column": [{"name": "a", "path": "id", "type": 3}]}]),
+            "select[0].column[0].type",
+            "FHIR data type",
+        ),
+        (_view(resource="Frobnicate"), "resource", "not a FHIR R4 resource type"),
         (
             _view(select=[{"forEach": "name.where(", "column": [{"name": "a", "path": "id"}]}]),
             "select[0].forEach",
@@ -72,7 +108,7 @@ def _view(**extra: Any) -> dict[str, Any]:
                     }
                 ]
             ),
-            "select.select[0].unionAll[1]",
+            "select[0].unionAll[1]",
             "same columns",
         ),
         (
@@ -118,3 +154,13 @@ def test_fhirpath_precedence_and_literals() -> None:
     assert parse("@2020-01-02T10:00:00Z") == ast.Literal("2020-01-02T10:00:00Z", "dateTime")
     assert parse("'it\\'s'") == ast.Literal("it's", "string")
     assert parse("name[0]") == ast.Index(ast.Member(None, "name"), ast.Literal(0, "integer"))
+
+
+def test_a_column_type_may_be_a_structure_definition_uri() -> None:
+    column = {
+        "name": "a",
+        "path": "id",
+        "type": "http://hl7.org/fhir/StructureDefinition/string",
+    }
+    view = parse_view(_view(select=[{"column": [column]}]))
+    assert view.columns[0].type == "string"
