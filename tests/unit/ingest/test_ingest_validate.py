@@ -213,9 +213,17 @@ def test_choice_types() -> None:
     both = fd.observation("o", "p", valueString="high")
     assert codes(both) == {"invalid-choice"}
     assert codes(fd.patient("p", deceasedBoolean=False)) == set()
-    assert codes(fd.patient("p", deceasedString="no")) == set()  # unknown element: a warning
-    found, _ = validate(fd.patient("p", deceasedString="no"))
-    assert [r.code for r in found] == ["unknown-element"]
+    # a form the choice does not allow is the wrong type, refused (not an unknown element)
+    assert codes(fd.patient("p", deceasedString="no")) == {"invalid-choice"}
+    obs = fd.observation("o", "p")
+    obs.pop("valueQuantity", None)
+    found, _ = validate({**obs, "valueDecimal": 1.5})
+    assert [(r.code, r.message) for r in found] == [
+        ("invalid-choice", "valueDecimal is not an allowed form of value[x] in Observation")
+    ]
+    # a key that only begins like a choice element is still an unknown element (a warning)
+    found, _ = validate(fd.patient("p", deceasedish=True, valuex=1))
+    assert [r.code for r in found] == ["unknown-element", "unknown-element"]
 
 
 def test_codes_of_known_systems() -> None:

@@ -165,8 +165,18 @@ class _Run:
             el = elems.get(key)
             if el is None:
                 if not (key[:1] == "_" or open_):  # "" is a key too
+                    base = _choice_base(spec, key)
                     shown = shown_key(key)
-                    self.add("unknown-element", f"{shown} is not an element of {spec.name}", path)
+                    if base is not None:
+                        self.add(
+                            "invalid-choice",
+                            f"{shown} is not an allowed form of {base}[x] in {spec.name}",
+                            path,
+                        )
+                    else:
+                        self.add(
+                            "unknown-element", f"{shown} is not an element of {spec.name}", path
+                        )
                 self.generic(value, (path, key), depth + 1)
                 continue
             if el.choice is not None:
@@ -320,6 +330,15 @@ class _Run:
         else:
             self.obj(res, spec, path, depth)
         return rtype
+
+
+def _choice_base(spec: Spec, key: str) -> str | None:
+    """The choice element ``key`` is a form of, by its name (``valueDecimal``: ``value``),
+    though not one of its allowed types; None for any other unknown key."""
+    for base in spec.choices:
+        if len(key) > len(base) and key.startswith(base) and key[len(base)].isupper():
+            return base
+    return None
 
 
 def _without_id(res: dict[str, Any]) -> dict[str, Any]:
