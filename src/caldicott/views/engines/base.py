@@ -105,3 +105,9 @@ def resources_by_type(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapp
     for item in items:
         out.setdefault(str(item.get("resourceType")), []).append(item)
     return out
+
+
+def single_values(op: str) -> str:
+    """The error of an operator given several values on a side (FHIRPath makes it an
+    error, not the first of them nor nothing); every engine raises it in these words."""
+    return f"operator {op}: operands must be single values"

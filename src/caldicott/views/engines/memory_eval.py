@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from caldicott.errors import ValidationFailed
+from caldicott.views.engines.base import single_values
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
@@ -154,11 +155,15 @@ def _equal(left: Collection, right: Collection) -> Collection:
     return [True]
 
 
+def _single(op: str, left: Collection, right: Collection) -> None:
+    if len(left) > 1 or len(right) > 1:
+        raise ValidationFailed(single_values(op))
+
+
 def _arith(op: str, left: Collection, right: Collection) -> Collection:
     if not left or not right:
         return []
-    if len(left) > 1 or len(right) > 1:
-        raise ValidationFailed(f"operator {op}: operands must be single values")
+    _single(op, left, right)
     a, b = unwrap(left[0]), unwrap(right[0])
     if op == "+" and isinstance(a, str) and isinstance(b, str):
         return [a + b]
@@ -261,6 +266,7 @@ class Evaluator:
         if op in ("<", ">", "<=", ">="):
             if not left or not right:
                 return []
+            _single(op, left, right)
             cmp = _compare_items(left[0], right[0])
             if cmp is None:
                 return []
@@ -272,6 +278,7 @@ class Evaluator:
                     out.append(item)
             return out
         if op == "&":
+            _single(op, left, right)
             return ["".join(str(unwrap(x[0])) if x else "" for x in (left, right))]
         if op in ("in", "contains"):
             needle, hay = (left, right) if op == "in" else (right, left)

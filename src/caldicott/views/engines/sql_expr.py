@@ -13,6 +13,7 @@ from decimal import Decimal
 import orjson
 
 from caldicott.errors import Unsupported
+from caldicott.views.engines.base import single_values
 from caldicott.views.engines.sql_dialect import Dialect, element_key
 from caldicott.views.engines.sql_typed import JsonPath, TypedPaths
 from caldicott.views.fhirpath import ast
@@ -218,8 +219,14 @@ class ExprCompiler:
             return self.arith(op, left, right)
         if op == "&":
             d = self.d
+            many = d.string(d.error(single_values(op), d.json_type_name))
             a, b = (
-                d.let(self.coll(x), v := self.var(), f"coalesce({d.string(d.at(v, '1'))}, '')")
+                d.let(
+                    self.coll(x),
+                    v := self.var(),
+                    f"(CASE WHEN {d.length(v)} > 1 THEN {many} "
+                    f"ELSE coalesce({d.string(d.at(v, '1'))}, '') END)",
+                )
                 for x in (left, right)
             )
             return Sql(d.list_of(d.to_json(f"({a} || {b})")), "coll", "string")
@@ -249,7 +256,7 @@ class ExprCompiler:
         many = (
             f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
             if op in ("=", "!=")
-            else "NULL"
+            else d.error(single_values(op), "BOOLEAN")
         )
         mismatch = "FALSE" if op in ("=", "!=") else "NULL"
         if op == "!=":
@@ -280,7 +287,9 @@ class ExprCompiler:
             numeric = f"(CASE WHEN {d.number(y)} = 0 THEN NULL ELSE {numeric} END)"
         integer = f"({d.integer(x)} {op} {d.integer(y)})"
         result = (
-            f"CASE WHEN {d.length(a)} <> 1 OR {d.length(b)} <> 1 THEN {d.empty()} "
+            f"CASE WHEN {d.length(a)} = 0 OR {d.length(b)} = 0 THEN {d.empty()} "
+            f"WHEN {d.length(a)} > 1 OR {d.length(b)} > 1 THEN "
+            f"{d.list_of(d.error(single_values(op), d.json_type_name))} "
             f"WHEN {d.is_integer(kx)} AND {d.is_integer(ky)} AND '{op}' <> '/' THEN "
             f"{d.list_of(d.to_json(integer))} "
             f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "

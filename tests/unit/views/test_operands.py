@@ -1,0 +1,66 @@
+"""An operator given several values on a side is an error on every engine (FHIRPath), not
+the first value, nor nothing: either would be a wrong answer that looks like a right one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from caldicott.errors import ValidationFailed
+from caldicott.views import parse_view
+from caldicott.views.engines import get_engine
+from caldicott.views.engines.base import ResourceList, single_values
+
+#: Two names: ``name.family`` has two values.
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "name": [{"family": "Ash"}, {"family": "Birch"}],
+    "birthDate": "1970-01-01",
+}
+ENGINES = ["memory", "duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def _view(path: str) -> Any:
+    return parse_view(
+        {
+            "resourceType": "ViewDefinition",
+            "resource": "Patient",
+            "select": [{"column": [{"name": "c", "path": path}]}],
+        }
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("path", "op"),
+    [
+        ("name.family + 'x'", "+"),
+        ("name.family < 'Z'", "<"),
+        ("'A' >= name.family", ">="),
+        ("name.family & 'x'", "&"),
+        ("'x' & name.family", "&"),
+    ],
+)
+def test_several_values_beside_an_operator_are_an_error(engine: str, path: str, op: str) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        get_engine(engine).run(_view(path), ResourceList([PATIENT]))
+    assert single_values(op) in info.value.message
+    assert "Ash" not in info.value.message and "Birch" not in info.value.message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("name.first().family & 'x'", "Ashx"),
+        ("name.first().family < 'B'", True),
+        ("name.where(family = 'Nobody').family & 'x'", "x"),
+        ("name.where(family = 'Nobody').family < 'B'", None),
+        ("birthDate + 1", None),  # not numbers: nothing, as before
+    ],
+)
+def test_single_or_no_values_still_work(engine: str, path: str, value: Any) -> None:
+    result = get_engine(engine).run(_view(path), ResourceList([PATIENT]))
+    assert [tuple(r) for r in result.rows] == [(value,)]
