@@ -13,7 +13,7 @@ from caldicott.cli.runtime import runtime
 from caldicott.errors import InvalidArgument
 from caldicott.views import library
 from caldicott.views.engines import ENGINE_NAMES, get_engine
-from caldicott.views.output import FORMATS, write
+from caldicott.views.output import FORMATS, output_target, write
 from caldicott.views.run import resolve, run_view
 from caldicott.views.suite import load_suite, report, run_suite, summary
 
@@ -30,14 +30,18 @@ def run_command(
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "csv",
     out: Annotated[
         Path | None,
-        typer.Option(help="Output file (default: outputs/views/NAME.FORMAT in the data folder)."),
+        typer.Option(
+            help="Output file inside the data folder, replaced if it exists "
+            "(default: outputs/views/NAME.FORMAT there)."
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)] = False,
 ) -> None:
     """Run a view over the warehouse and write its rows to a file inside the data folder.
 
-    Rows are patient-level data, so they never go to standard output; the command reports
-    the file, the row count and the time taken.
+    Rows are patient-level data, so they never go to standard output: --out must be a
+    regular file (new or existing) inside the data folder, after symlinks and .. are
+    resolved. The command reports the file, the row count and the time taken.
     """
     settings = runtime(ctx).settings
     engine_name = engine or settings.engine
@@ -47,9 +51,12 @@ def run_command(
         raise InvalidArgument(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     definition = resolve(view)
     name = definition.name or Path(view).stem
-    target = out or settings.home / "outputs" / "views" / f"{name}.{fmt}"
+    # Checked before the view runs, so a refused path costs nothing; checked again on write.
+    target = output_target(
+        out or settings.home / "outputs" / "views" / f"{name}.{fmt}", settings.home
+    )
     done = run_view(definition, engine_name, settings.warehouse_path)
-    write(done.result, fmt, target)
+    target = write(done.result, fmt, target, settings.home)
     doc = {
         "view": name,
         "engine": engine_name,

@@ -1,9 +1,20 @@
-"""Writing a view's rows: CSV, NDJSON or Parquet, to a file."""
+"""Writing a view's rows: CSV, NDJSON or Parquet, to a file inside the data folder.
+
+Rows are patient-level data, so they go only to a regular file under the data folder
+(``settings.home``): :func:`output_target` resolves the path asked for (following symlinks
+and ``..``) and refuses anything else (a device such as ``/dev/stdout``, a FIFO, a folder,
+a path that leads outside). An existing file there is replaced whole: the rows are written
+to a new file beside it (readable by its owner only) and renamed over it once complete, so
+a failed write leaves the old file as it was and never a partial one.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +22,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from caldicott.errors import InvalidArgument, OutputError
+from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
 from caldicott.views.engines.base import ViewResult
 
 FORMATS = ("csv", "ndjson", "parquet")
@@ -49,9 +60,29 @@ def write_ndjson(result: ViewResult, out: BinaryIO) -> None:
         out.write(b"\n")
 
 
-def write_parquet(result: ViewResult, path: Path) -> None:
+#: How a cell's Python type is named in an error (a type, never the value).
+_KIND_NAMES = {
+    bool: "boolean",
+    int: "integer",
+    float: "decimal",
+    str: "string",
+    list: "list",
+    dict: "object",
+}
+
+
+def _kinds(values: list[Any]) -> str:
+    kinds = {_KIND_NAMES.get(type(v), type(v).__name__) for v in values if v is not None}
+    return " and ".join(sorted(kinds)) or "no values"
+
+
+def _parquet_table(result: ViewResult) -> Any:
+    """The rows as an Arrow table; a column Arrow cannot type is named, its values not.
+
+    Arrow's own messages quote the value it could not convert (``Could not convert 2 with
+    type int``), so they are not passed on.
+    """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     columns: dict[str, list[Any]] = {c: [] for c in result.columns}
     for row in result.rows:
@@ -61,25 +92,97 @@ def write_parquet(result: ViewResult, path: Path) -> None:
             elif isinstance(value, dict):
                 value = orjson.dumps(value, default=_json_default).decode()
             columns[name].append(value)
-    pq.write_table(pa.table(columns), path)
+    arrays = []
+    for name, values in columns.items():
+        try:
+            arrays.append(pa.array(values))
+        except pa.ArrowException:
+            raise OutputError(
+                f"cannot write parquet: column {name!r} holds values of different types "
+                f"({_kinds(values)}); give the column a type in the view, or use "
+                "--format csv or ndjson"
+            ) from None
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def write_parquet(result: ViewResult, out: BinaryIO) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = _parquet_table(result)
+    try:
+        pq.write_table(table, out)
+    except pa.ArrowException as exc:
+        raise OutputError(f"cannot write parquet ({type(exc).__name__})") from None
 
 
 WRITERS: dict[str, Callable[[ViewResult, BinaryIO], None]] = {
     "csv": write_csv,
     "ndjson": write_ndjson,
+    "parquet": write_parquet,
 }
 
+#: What a path that is not a regular file is, for the message refusing it.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
-def write(result: ViewResult, fmt: str, path: Path) -> None:
-    """Write rows to a file in one of FORMATS; refuse unknown formats by name."""
+
+def output_target(path: Path, home: Path) -> Path:
+    """The file rows may be written to for ``path``: a regular file, new or existing,
+    under the data folder ``home``, with symlinks and ``..`` resolved.
+
+    A relative path is taken from the current directory, as a shell would. Refused: a
+    path that resolves outside the data folder (:class:`PermissionDenied`), and an
+    existing folder, device, FIFO or socket (:class:`OutputError`).
+    """
+    root = home.expanduser().resolve()
+    target = path.expanduser().resolve()
+    if target == root or not target.is_relative_to(root):
+        leads = "" if target == path else f" (it leads to {target})"
+        raise PermissionDenied(
+            f"{path}{leads}: rows are patient-level data and are written only to a file "
+            f"inside the data folder ({root})",
+            path=str(path),
+        )
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror})", path=str(path)) from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+        raise OutputError(
+            f"{path}: is {kind}; rows are written only to a regular file", path=str(path)
+        )
+    return target
+
+
+def write(result: ViewResult, fmt: str, path: Path, home: Path) -> Path:
+    """Write rows in one of FORMATS to ``path``, which must pass :func:`output_target`;
+    an existing file is replaced whole. Returns the file written (symlinks resolved)."""
     if fmt not in FORMATS:
         raise InvalidArgument(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    target = output_target(path, home)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "parquet":
-            write_parquet(result, path)
-            return
-        with path.open("wb") as out:
-            WRITERS[fmt](result, out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent.resolve() != target.parent:  # a folder swapped for a link meanwhile
+            raise OutputError(f"{path}: its folder changed while being checked", path=str(path))
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            WRITERS[fmt](result, out)
+        partial.replace(target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target

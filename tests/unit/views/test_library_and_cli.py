@@ -51,7 +51,7 @@ def test_builtin_views_agree_across_engines(warehouse: Path, name: str) -> None:
 
 
 def test_view_run_writes_a_file_and_reports_counts(cli, warehouse: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    out = tmp_path / "obs.csv"
+    out = tmp_path / "home" / "obs.csv"
     res = cli("view", "run", "observations", "--out", str(out), "--json")
     assert res.exit_code == 0, res.stderr
     doc = res.json()
@@ -74,10 +74,12 @@ def test_view_run_parquet_and_ndjson(cli, warehouse: Path, tmp_path: Path) -> No
         "--engine",
         "memory",
         "--out",
-        str(tmp_path / "c.parquet"),
+        str(tmp_path / "home" / "c.parquet"),
     )
     assert res.exit_code == 0, res.stderr
-    assert pq.read_table(tmp_path / "c.parquet").to_pylist()[0]["snomed_code"] == "44054006"
+    assert (
+        pq.read_table(tmp_path / "home" / "c.parquet").to_pylist()[0]["snomed_code"] == "44054006"
+    )
     res = cli("view", "run", "patient_demographics", "--format", "ndjson", "--json")
     assert res.exit_code == 0, res.stderr
     lines = Path(res.json()["out"]).read_text().splitlines()

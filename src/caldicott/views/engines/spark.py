@@ -9,6 +9,7 @@ passed in.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -27,6 +28,7 @@ from caldicott.views.engines.duckdb import UNSUPPORTED, decode_cell
 from caldicott.views.engines.spark_dialect import SparkDialect
 from caldicott.views.engines.sql import SqlGenerator
 from caldicott.views.engines.tagged_decimals import tagged_text, tagged_text_of_json, untag
+from caldicott.views.fhirpath.types import INTEGER_TYPES
 from caldicott.views.model import ViewDefinition
 
 _SESSION: Any = None
@@ -57,6 +59,7 @@ def spark_session() -> Any:
             SparkSession.builder.master("local[1]")
             .appName("caldicott-views")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.default.parallelism", "1")
             # 2g for headroom; the parser cache below was what filled 1g in a long process
@@ -71,8 +74,27 @@ def spark_session() -> Any:
         for key, value in NEEDED_SETTINGS.items():
             builder = builder.config(key, value)
         _SESSION = builder.getOrCreate()
-        _SESSION.sparkContext.setLogLevel("ERROR")
+        quieten(_SESSION)
     return _SESSION
+
+
+#: PySpark's Python loggers that log a failed query's message (which quotes the data) when
+#: its exception is made; they write to standard error by themselves (no propagation).
+PYSPARK_QUERY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def quieten(session: Any) -> None:
+    """Keep a failed query's message, which may quote a value from the data, off the
+    console: Spark's executor and scheduler log a failed task's exception (``ERROR
+    Executor: Exception in task ... The variant value `"Clarke"` ...``), and PySpark logs
+    the message of an error with a query context. caldicott reports the failure itself,
+    without the values (:func:`spark_failure`), so the session it makes logs nothing.
+    """
+    session.sparkContext.setLogLevel("OFF")
+    from pyspark.logger import PySparkLogger
+
+    for name in PYSPARK_QUERY_LOGGERS:
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 SPARK_UNSUPPORTED = dict(UNSUPPORTED)
@@ -130,7 +152,7 @@ class SparkEngine:
         try:
             raw = self.session.sql(sql, args=params).collect()
         except Exception as exc:  # Spark raises its own exception types for runtime errors
-            raise spark_failure(exc) from None
+            raise spark_failure(exc, view, sql) from None
         rows = []
         for row in raw:
             cells = zip(columns, row, strict=True)
@@ -138,25 +160,118 @@ class SparkEngine:
         return ViewResult(names, rows)
 
 
-#: Spark's error classes, as its messages name them: ``[AGGREGATE_OUT_OF_MEMORY]``.
-_ERROR_CLASS = re.compile(r"\[[A-Z][A-Z0-9_.]*\]")
+#: A Spark error class, as its messages begin: ``[AGGREGATE_OUT_OF_MEMORY]``.
+_ERROR_CLASS = re.compile(r"\[([A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)*)\]")
+#: Java class names (``org.apache.spark.SparkOutOfMemoryError``).
+_JAVA_CLASS = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+#: The error class of the failures the SQL's own ``raise_error`` calls raise.
+_RAISED = "USER_RAISED_EXCEPTION"
+#: SQL types Spark names in a cast that failed, and the view column types cast to them
+#: (``SparkDialect`` casts integer columns to BIGINT, decimal to DOUBLE, boolean to BOOLEAN).
+_CAST_TYPES: dict[str, frozenset[str]] = {
+    "BIGINT": INTEGER_TYPES,
+    "DOUBLE": frozenset({"decimal"}),
+    "BOOLEAN": frozenset({"boolean"}),
+}
+#: Parameters of Spark's messages that name a SQL type, never a value.
+_TYPE_PARAMETERS = ("dataType", "targetType")
 
 
-def spark_failure(exc: Exception) -> CaldicottError:
-    """The error to raise for an exception from running a view's SQL on Spark."""
+def spark_failure(
+    exc: Exception, view: ViewDefinition | None = None, sql: str | None = None
+) -> CaldicottError:
+    """The error to raise for an exception from running a view's SQL on Spark.
+
+    Spark's messages quote the data they failed on (``The variant value `"Clarke"` cannot
+    be cast``), so none of Spark's own text is passed on: only its error class, a SQL type
+    it names and the view's columns of that type. The one exception is the text of the
+    view's own ``raise_error`` calls (``USER_RAISED_EXCEPTION``), which caldicott wrote:
+    it is kept when it is in the view's ``sql`` (or, without the SQL, on its error class).
+    """
     java = getattr(exc, "java_exception", None)
     if java is not None:
-        # Not one of PySpark's own errors (those carry the view's message): a failure of
-        # the JVM, such as running out of memory. Its cause, not py4j's "An error occurred
-        # while calling o1.collectToPython": the Java class and Spark's error classes
-        # (``[AGGREGATE_OUT_OF_MEMORY]``), never the rest, which may quote a value.
-        first = str(java.toString()).splitlines()[0]
-        named = [first.split(":", 1)[0].strip(), *_ERROR_CLASS.findall(first)]
-        return CaldicottError(f"Spark failed to run the view: {' '.join(named)[:500]}")
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "Unsupported:" in message:
-        return Unsupported(message[message.index("Unsupported:") :])
-    return ValidationFailed(message[:500])
+        # Not one of PySpark's own errors: a failure of the JVM, such as running out of
+        # memory. Its cause, not py4j's "An error occurred while calling o1.collectToPython":
+        # the Java class and the Spark error class that begins its message, never the rest.
+        first = next(iter(str(java.toString()).splitlines()), "")
+        java_class, _, rest = first.partition(":")
+        named = [java_class.strip() if _JAVA_CLASS.fullmatch(java_class.strip()) else "JVM error"]
+        if found := _ERROR_CLASS.match(rest.strip()):
+            named.append(found.group(0))
+        return CaldicottError(f"Spark failed to run the view: {' '.join(named)}")
+    condition = _condition(exc)
+    if condition == _RAISED:
+        raised = _raised_text(exc)
+        if raised is not None and (sql is None or SparkDialect().quote(raised)[1:-1] in sql):
+            if raised.startswith("Unsupported:"):
+                return Unsupported(raised)
+            return ValidationFailed(f"[{_RAISED}] {raised}")
+    if condition is None:
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        if sql is None and "Unsupported:" in text:  # no SQL to check it against: trusted
+            return Unsupported(text[text.index("Unsupported:") :])
+        if not text:
+            return ValidationFailed(type(exc).__name__)
+        return ValidationFailed(f"Spark failed to run the view ({type(exc).__name__})")
+    return ValidationFailed(f"Spark failed to run the view: [{condition}]{_cast_detail(exc, view)}")
+
+
+def _condition(exc: Exception) -> str | None:
+    """Spark's error class for an exception: PySpark's ``getCondition()``, else the class
+    its message begins with."""
+    get = getattr(exc, "getCondition", None)
+    if callable(get):
+        try:
+            condition = get()
+        except Exception:  # py4j calls: the JVM may be gone
+            condition = None
+        if isinstance(condition, str) and _ERROR_CLASS.fullmatch(f"[{condition}]"):
+            return condition
+    found = _ERROR_CLASS.match(str(exc))
+    return found.group(1) if found else None
+
+
+def _parameters(exc: Exception) -> dict[str, str]:
+    get = getattr(exc, "getMessageParameters", None)
+    if not callable(get):
+        return {}
+    try:
+        found = get()
+    except Exception:  # py4j calls: the JVM may be gone
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _raised_text(exc: Exception) -> str | None:
+    """The message of a ``raise_error`` call: PySpark's parameter, or the first line."""
+    text = _parameters(exc).get("errorMessage")
+    if text is not None:
+        return text
+    first = next(iter(str(exc).splitlines()), "")
+    _, bracket, rest = first.partition("]")
+    return rest.strip().removesuffix(" SQLSTATE: P0001") if bracket else None
+
+
+def _cast_detail(exc: Exception, view: ViewDefinition | None) -> str:
+    """For a failed cast: the SQL type and the view's columns cast to it (Spark's message
+    names the value too, which is not given)."""
+    params = _parameters(exc)
+    sql_type = next(
+        (
+            params[k].strip('"')
+            for k in _TYPE_PARAMETERS
+            if params.get(k, "").strip('"') in _CAST_TYPES
+        ),
+        None,
+    )
+    if sql_type is None:
+        return ""
+    detail = f" a value in the data cannot be cast to {sql_type}"
+    columns = [c for c in view.columns if c.type in _CAST_TYPES[sql_type]] if view else []
+    if not columns:
+        return detail
+    named = ", ".join(f"{c.name!r} ({c.path.location}, {c.type})" for c in columns)
+    return f"{detail}; columns of that type: {named}"
 
 
 def _plain(value: Any) -> Any:
