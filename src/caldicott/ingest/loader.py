@@ -350,8 +350,10 @@ class Loader:
         for (file, rtype), n in Counter(zip(ok.files, ok.rtypes, strict=True)).items():
             self.tally.accept(file, rtype, warned.get((file, rtype), []), n)
         self.resolved_ids.extend(e for e in ok.export_ids if e is not None)
-        if self.open_keys:
-            self.resolved_keys.extend(set(ok.keys()) & self.open_keys)
+        if self.open_keys:  # only a version made current repairs a quarantined id
+            for rtype, counts in written.items():
+                became = {(rtype, rid) for rid in counts.current}
+                self.resolved_keys.extend(became & self.open_keys)
         self._batch_done()
 
     def _batch_done(self) -> None:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from caldicott.errors import InvalidArgument, StoreUnavailable
 from caldicott.store.warehouse.texts import Texts, json_texts
+from caldicott.store.warehouse.versions import compare_versions
 
 RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 HISTORY_TABLE = "fhir_history"
@@ -72,19 +73,18 @@ class Columns(NamedTuple):
 
 @dataclass
 class WriteCounts:
-    """What a batch did to one type: rows new, replaced, unchanged and sent to history."""
+    """What a batch did to one type: rows new, replaced, unchanged and sent to history,
+    and the ids whose current version the batch wrote (inserted or replaced)."""
 
     inserted: int = 0
     replaced: int = 0
     unchanged: int = 0
     older: int = 0
+    current: Sequence[str] = ()
 
 
-def _version_key(version_id: str | None, last_updated: str | None) -> tuple[str, int, str]:
-    """Order of versions: lastUpdated (normalised to Z) first, then a numeric versionId."""
-    lu = (last_updated or "").replace("+00:00", "Z")
-    v = version_id or ""
-    return (lu, int(v) if v.isdigit() and len(v) < 18 else -1, v)
+def _of_type(batch: Columns, rtype: str) -> list[str]:
+    return [i for t, i in zip(batch.rtypes, batch.ids, strict=True) if t == rtype]
 
 
 def table_name(resource_type: str) -> str:
@@ -230,9 +230,11 @@ class DuckDBWarehouse:
     def write_batch(self, load_id: str, batch: Columns) -> dict[str, WriteCounts]:
         """Write one batch atomically: all of it or (on any error or a kill) none of it.
 
-        Per id the newest version (:func:`_version_key`) is current; a replaced current
-        version and an incoming older one go to ``fhir_history`` (once). The same content
-        again changes nothing, so a batch can be written twice (re-running a load).
+        Per id the newest version (:func:`~.versions.compare_versions`, then the content's bytes) is
+        current; a replaced current version and an incoming older one go to
+        ``fhir_history`` (once). The same content again changes nothing, so a batch can be
+        written twice (re-running a load). Each type's counts list the ids whose current
+        version the batch wrote (``current``).
 
         The batch goes to DuckDB as one Arrow table. A type none of whose ids is repeated
         in the batch or already stored (a first load) is inserted from it in one
@@ -252,7 +254,8 @@ class DuckDBWarehouse:
                     name = self.ensure_table(rtype)
                     if not repeated and not self._any_stored(name, rtype):
                         self._insert_batch(name, rtype)
-                        counts[rtype] = WriteCounts(inserted=n)
+                        ids = batch.ids if n == total else _of_type(batch, rtype)
+                        counts[rtype] = WriteCounts(inserted=n, current=ids)
                     else:
                         counts[rtype] = self._write_type(load_id, rtype, batch.rows(rtype))
             self.conn.execute("COMMIT")
@@ -301,9 +304,12 @@ class DuckDBWarehouse:
                 newest[row.id] = row
             elif seen.text == row.text:
                 counts.unchanged += 1
-            elif _version_key(row.version_id, row.last_updated) >= _version_key(
-                seen.version_id, seen.last_updated
-            ):
+            elif (
+                compare_versions(
+                    row.version_id, row.last_updated, seen.version_id, seen.last_updated
+                )
+                or (1 if row.text > seen.text else -1)
+            ) > 0:
                 history.append(seen)
                 newest[row.id] = row
             else:
@@ -316,8 +322,13 @@ class DuckDBWarehouse:
         current: list[tuple[Any, ...]] = []
         if present:
             stored = [r for r in incoming if r.id in present]
-            same = "CAST(c.resource AS VARCHAR) = CAST(p.resource AS VARCHAR)"
-            cols = f"c.id, c.version_id, c.last_updated, {same}"
+            # the content decides between versions otherwise alike: as bytes (a VARCHAR
+            # compares as its UTF-8 bytes, as Python compares bytes)
+            stored_text, probe_text = "CAST(c.resource AS VARCHAR)", "CAST(p.resource AS VARCHAR)"
+            cols = (
+                f"c.id, c.version_id, c.last_updated, {stored_text} = {probe_text}, "
+                f"{probe_text} > {stored_text}"
+            )
             sql = f'SELECT {cols} FROM "{name}" c JOIN _probe p USING (id)'  # noqa: S608
             with self._registered("_probe", self._arrow(load_id, stored)):
                 current = self.conn.execute(sql).fetchall()
@@ -331,7 +342,10 @@ class DuckDBWarehouse:
                 counts.inserted += 1
             elif cur[3]:
                 counts.unchanged += 1
-            elif _version_key(row.version_id, row.last_updated) >= _version_key(cur[1], cur[2]):
+            elif (
+                compare_versions(row.version_id, row.last_updated, cur[1], cur[2])
+                or (1 if cur[4] else -1)
+            ) > 0:
                 replaced.append(row.id)
                 to_insert.append(row)
                 counts.replaced += 1
@@ -340,11 +354,7 @@ class DuckDBWarehouse:
                 counts.older += 1
         if replaced:
             with self._ids(replaced):
-                self.conn.execute(
-                    f"INSERT INTO {HISTORY_TABLE} SELECT ?, c.id, c.version_id, c.last_updated, "  # noqa: S608
-                    f'c.load_id, c.resource, now() FROM "{name}" c JOIN _ids r USING (id)',
-                    [rtype],
-                )
+                self._supersede(name, rtype)
                 self.conn.execute(
                     f'DELETE FROM "{name}" WHERE id IN (SELECT id FROM _ids)'  # noqa: S608
                 )
@@ -352,7 +362,41 @@ class DuckDBWarehouse:
             self._append(name, load_id, to_insert)
         if history:
             self._to_history(load_id, rtype, history)
+        counts.current = [r.id for r in to_insert]
         return counts
+
+    def _supersede(self, name: str, rtype: str) -> None:
+        """Copy the current versions of the ids in ``_ids`` to history, each unless the
+        same content is there already.
+
+        Versions are ordered totally, so a version once superseded is not current again,
+        but a warehouse written before they were can hold one. Comparing contents reads
+        every text in history, so only the ids with a version there of the same versionId
+        and lastUpdated (short columns, quick to scan) are compared.
+        """
+        again = (
+            f'SELECT DISTINCT c.id FROM "{name}" c JOIN _ids r USING (id) '  # noqa: S608
+            f"JOIN {HISTORY_TABLE} h ON h.id = c.id "
+            "AND h.version_id IS NOT DISTINCT FROM c.version_id "
+            "AND h.last_updated IS NOT DISTINCT FROM c.last_updated WHERE h.resource_type = ?"
+        )
+        maybe = [r[0] for r in self.conn.execute(again, [rtype]).fetchall()]
+        copy = (
+            f"INSERT INTO {HISTORY_TABLE} SELECT ?, c.id, c.version_id, c.last_updated, "  # noqa: S608
+            f'c.load_id, c.resource, now() FROM "{name}" c JOIN _ids r USING (id)'
+        )
+        if not maybe:
+            self.conn.execute(copy, [rtype])
+            return
+        with self._registered("_maybe", pa.table({"id": pa.array(maybe, pa.string())})):
+            fresh = f"{copy} WHERE c.id NOT IN (SELECT id FROM _maybe)"  # noqa: S608
+            self.conn.execute(fresh, [rtype])
+            self.conn.execute(
+                f"{copy} JOIN _maybe m ON m.id = c.id WHERE NOT EXISTS (SELECT 1 FROM "  # noqa: S608
+                f"{HISTORY_TABLE} h WHERE h.resource_type = ? AND h.id = c.id "
+                "AND CAST(h.resource AS VARCHAR) = CAST(c.resource AS VARCHAR))",
+                [rtype, rtype],
+            )
 
     @staticmethod
     def _arrow(load_id: str, rows: Sequence[Row]) -> pa.Table:
