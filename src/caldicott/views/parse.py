@@ -14,6 +14,7 @@ from caldicott.errors import InvalidArgument, ValidationFailed
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 from caldicott.views.fhirpath import CheckError, FhirPathSyntaxError, check
 from caldicott.views.fhirpath import parse as parse_fhirpath
+from caldicott.views.fhirpath.check import is_boolean
 from caldicott.views.fhirpath.types import COMPLEX, PRIMITIVES
 from caldicott.views.model import Column, Constant, ConstantValue, Path, Select, ViewDefinition
 
@@ -225,6 +226,8 @@ def _column(raw: Any, where: str, constants: set[str]) -> Column:
         raise _fail(f"{where}.name", "required: a letter then letters, digits or underscores")
     path = _path(raw.get("path"), f"{where}.path", constants)
     col_type = _column_type(raw.get("type"), f"{where}.type")
+    if col_type not in (None, "boolean") and is_boolean(path.expr):
+        raise _fail(f"{where}.type", f"the path gives a boolean, not a {col_type}")
     collection = raw.get("collection", False)
     if not isinstance(collection, bool):
         raise _fail(f"{where}.collection", "must be true or false")

@@ -111,3 +111,9 @@ def single_values(op: str) -> str:
     """The error of an operator given several values on a side (FHIRPath makes it an
     error, not the first of them nor nothing); every engine raises it in these words."""
     return f"operator {op}: operands must be single values"
+
+
+def not_of_type(location: str, name: str, kind: str) -> str:
+    """The error of a value that is not of its column's declared type: every engine raises
+    it in these words (a value is neither cast nor passed through, and never quoted)."""
+    return f"{location}: column {name!r} is declared {kind} but a value is not of that type"

@@ -19,8 +19,10 @@ from caldicott.views.engines.base import (
     ViewResult,
     Warehouse,
     ensure_supported,
+    not_of_type,
 )
 from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool, unwrap
+from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, Select, ViewDefinition
 
 Row = dict[str, Any]
@@ -84,7 +86,7 @@ def _resources(resource_type: str, source: Source) -> Iterator[Mapping[str, Any]
 
 def _column_value(col: Column, values: list[Any]) -> Any:
     if col.collection:
-        return [_output(v) for v in values]
+        return [_typed(col, _output(v)) for v in values]
     if not values:
         return None
     if len(values) > 1:
@@ -93,7 +95,30 @@ def _column_value(col: Column, values: list[Any]) -> Any:
             "set collection: true or narrow the path",
             path=col.path.location,
         )
-    return _output(values[0])
+    return _typed(col, _output(values[0]))
+
+
+def _typed(col: Column, value: Any) -> Any:
+    """A value of the column's declared type as it is; any other is an error, as on the
+    SQL engines (which would otherwise cast it: 1.50 to 2 on one, 1 on another)."""
+    kind = col.type
+    if value is None or kind is None:
+        return value
+    if kind in INTEGER_TYPES:
+        ok = type(value) is int
+    elif kind == "decimal":
+        ok = type(value) in (int, float, Decimal)
+    elif kind == "boolean":
+        ok = type(value) is bool
+    elif kind in STRING_TYPES:
+        ok = type(value) is str
+    else:
+        return value  # a complex type: given as its JSON
+    if not ok:
+        raise ValidationFailed(
+            not_of_type(col.path.location, col.name, kind), path=col.path.location
+        )
+    return value
 
 
 def _foci(select: Select, node: Any, env: Env) -> list[Any]:

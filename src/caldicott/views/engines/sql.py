@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from caldicott.views.engines.base import not_of_type
 from caldicott.views.engines.sql_dialect import Dialect
 from caldicott.views.engines.sql_expr import ExprCompiler, Scope, Sql
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
@@ -254,17 +255,26 @@ class SqlGenerator:
         return self.typed(col, item)
 
     def typed(self, col: Column, item: str) -> str:
+        """A JSON item as the column's declared type; an item of another kind is an error
+        (not cast: DuckDB and Spark would round or truncate 1.50 differently, or fail on
+        the value and quote it)."""
         d = self.d
         kind = col.type
         if kind in STRING_TYPES:
-            return d.string(item)
-        if kind == "boolean":
-            return d.boolean(item)
-        if kind in INTEGER_TYPES:
-            return d.integer(item)
-        if kind == "decimal":
-            return d.number(item)
-        return d.text(item)
+            cast, test = d.string, d.is_string
+        elif kind == "boolean":
+            cast, test = d.boolean, d.is_bool
+        elif kind in INTEGER_TYPES:
+            cast, test = d.integer, d.is_integer
+        elif kind == "decimal":
+            cast, test = d.number, d.is_number
+        else:
+            return d.text(item)
+        assert kind is not None
+        v = self.exprs.var()
+        wrong = cast(d.error(not_of_type(col.path.location, col.name, kind), d.json_type_name))
+        body = f"CASE WHEN {v} IS NULL OR {test(d.kind(v))} THEN {cast(v)} ELSE {wrong} END"
+        return d.let(item, v, body)
 
 
 def _flat(s: Select) -> bool:
