@@ -91,7 +91,11 @@ def export(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Write originals as q<ID>.ndjson for repair; `caldicott ingest FOLDER` reloads them."""
+    """Write originals for repair, one a file; `caldicott ingest FOLDER` reloads them.
+
+    A line of an NDJSON file goes to q<ID>.ndjson; a record from a .json file, verbatim,
+    to q<ID>.json.
+    """
     written = _quarantine(ctx).export(out_dir, ids or None)
     doc = {"out": str(out_dir), "files": [str(p) for p in written], "count": len(written)}
     Output(json).emit(

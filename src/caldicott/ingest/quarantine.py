@@ -1,10 +1,18 @@
 """Quarantine: every refused record, kept with its original bytes, place and reasons.
 
-A record is stored once per distinct content (sha256 of its bytes) while it is open, so
-re-running a load does not duplicate it. Originals up to ``INLINE_LIMIT`` bytes live in
-the row; larger ones in ``<home>/quarantine/originals/<sha256>.bin``. A custodian lists,
-shows and exports records; ``export`` writes each original to ``q<id>.ndjson`` so that,
-after repair, ``caldicott ingest DIR`` accepts it and marks the record resolved.
+A record is identified by its content (sha256 of its bytes) and its place (file, line or
+entry number): the same bytes at two places are two records, and loading a file again
+reuses its open records (their ``last_load_id`` updated) instead of adding new ones. So
+does loading an exported original unchanged: it is the record exported, not a new one.
+Originals up to ``INLINE_LIMIT`` bytes live in the row; larger ones in
+``<home>/quarantine/originals/<sha256>.bin``, shared by the records with those bytes.
+
+A custodian lists, shows and exports records. ``export`` writes each original so that
+loading it reads it back as the one record it was (:func:`export_name`): a line of an
+NDJSON file as the single line of ``q<id>.ndjson``; an original from a ``.json`` file (a
+resource, pretty-printed perhaps, a Bundle entry, a file refused whole) verbatim as
+``q<id>.json``. After repair, ``caldicott ingest DIR`` accepts it and marks the record
+resolved.
 """
 
 from __future__ import annotations
@@ -19,19 +27,25 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from caldicott.applog import redact
 from caldicott.errors import NotFound, OutputError
+from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import Reason
-from caldicott.ingest.sources import RawRecord
+from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord, file_kind
 from caldicott.ingest.tables import INLINE_LIMIT, QUARANTINE_TABLE, QuarantineRecord
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
 
-EXPORT_NAME = re.compile(r"q(\d+)\.ndjson")
+EXPORT_NAME = re.compile(r"q(\d+)\.(?:nd)?json")
 #: Values bound in one IN (...) list (SQLite's limit on parameters is far above it).
 IN_LIST = 500
+#: A batch's refused records from at most this many files are looked up by file as well.
+FEW_FILES = 100
 T = TypeVar("T")
+#: Where a refused record is: (sha256 of its bytes, file, line or entry number).
+Place = tuple[str, str, int]
 
 
 def _slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -79,44 +93,41 @@ class Quarantine:
         return digest, len(raw.data), None, str(target)
 
     def write(self, load_id: str, refused: Sequence[Refused]) -> None:
-        """Store refused records (one transaction); an open record already there is reused."""
+        """Store refused records (one transaction); an open record already there is reused.
+
+        "There" is the same bytes at the same place (file, number), or, for a record read
+        from an exported ``q<id>`` file, the same bytes as open record ``id``.
+        """
         if not refused:
             return
         now = utcnow()
         kept = [(item, self._keep_original(item.raw)) for item in refused]
-        digests = sorted({k[0] for _, k in kept})
+        places = [(k[0], item.raw.file[-2000:], item.raw.number) for item, k in kept]
+        export_of = {file: exported_id(file) for file in {file for _, file, _ in places}}
         with self.control.session() as s:
-            # by sha256 alone, the status checked here: given "status = 'open'" as well,
-            # SQLite searched the status index (every open record) for each query, which
-            # made a load's refused records cost more the more were already refused
-            reopened: set[str] = set()
-            again: list[int] = []  # the open records seen again, by primary key
-            for some in _slices(digests):
-                found = s.execute(
-                    select(
-                        QuarantineRecord.id, QuarantineRecord.sha256, QuarantineRecord.status
-                    ).where(QuarantineRecord.sha256.in_(some))
-                )
-                for rid, sha, status in found:
-                    if status == "open":
-                        reopened.add(sha)
-                        again.append(rid)
-            for some_ids in _slices(again):
-                s.execute(
-                    update(QuarantineRecord)
-                    .where(QuarantineRecord.id.in_(some_ids))
-                    .values(last_load_id=load_id)
-                )
+            at = self._open_at(s, places)
+            open_sha = self._open_sha(s, {e for e in export_of.values() if e is not None})
+            again: set[int] = set()  # the open records seen again, by primary key
+            new: set[Place] = set()  # places of the records added
             rows: list[dict[str, Any]] = []
-            for item, (digest, size, inline, path) in kept:
-                if digest in reopened:
+            for (item, (digest, size, inline, path)), place in zip(kept, places, strict=True):
+                file = place[1]
+                if place in new:
+                    continue  # the same record twice in one batch is kept once
+                seen = at.get(place)
+                if seen is None:
+                    exported = export_of[file]
+                    if exported is not None and open_sha.get(exported) == digest:
+                        seen = exported  # an exported original loaded again unrepaired
+                if seen is not None:
+                    again.add(seen)
                     continue
-                reopened.add(digest)  # the same content twice in one batch is kept once
+                new.add(place)
                 rows.append(
                     {
                         "load_id": load_id,
                         "last_load_id": load_id,
-                        "file": item.raw.file[-2000:],
+                        "file": file,
                         "number": item.raw.number,
                         "resource_type": item.resource_type,
                         "resource_id": item.resource_id,
@@ -130,10 +141,62 @@ class Quarantine:
                         "created_at": now,
                     }
                 )
+            for some_ids in _slices(sorted(again)):
+                s.execute(
+                    update(QuarantineRecord)
+                    .where(QuarantineRecord.id.in_(some_ids))
+                    .values(last_load_id=load_id)
+                )
             if rows:
                 # the table's own INSERT, run as one executemany: not ORM objects (0.4 ms a
                 # record less) and not the ORM's bulk insert, which fetched each new key
                 s.execute(insert(QUARANTINE_TABLE), rows)
+
+    @staticmethod
+    def _open_at(s: Session, places: Sequence[Place]) -> dict[Place, int]:
+        """The keys of open records at these places with these bytes.
+
+        By sha256, through its index, with the status and the place checked here: given
+        "status = 'open'" as well, SQLite searched the status index (every open record)
+        for each query, which made a load's refused records cost more the more were
+        already refused. The batch's files and range of numbers (which have no index)
+        are asked for as well, so that the records with the same bytes elsewhere (of a
+        million lines alike, say) are passed over by the database, not fetched.
+        """
+        digests = sorted({sha for sha, _, _ in places})
+        numbers = [number for _, _, number in places]
+        files = sorted({file for _, file, _ in places})
+        where = [QuarantineRecord.number.between(min(numbers), max(numbers))]
+        if len(files) <= FEW_FILES:
+            where.append(QuarantineRecord.file.in_(files))
+        at: dict[Place, int] = {}
+        for some in _slices(digests):
+            found = s.execute(
+                select(
+                    QuarantineRecord.id,
+                    QuarantineRecord.sha256,
+                    QuarantineRecord.status,
+                    QuarantineRecord.file,
+                    QuarantineRecord.number,
+                ).where(QuarantineRecord.sha256.in_(some), *where)
+            )
+            for rid, sha, status, file, number in found:
+                if status == "open":
+                    at.setdefault((sha, file, number), rid)
+        return at
+
+    @staticmethod
+    def _open_sha(s: Session, ids: set[int]) -> dict[int, str]:
+        """The sha256 of each of these records that is open, by key."""
+        out: dict[int, str] = {}
+        for some in _slices(sorted(ids)):
+            found = s.execute(
+                select(QuarantineRecord.id, QuarantineRecord.sha256, QuarantineRecord.status).where(
+                    QuarantineRecord.id.in_(some)
+                )
+            )
+            out.update((rid, sha) for rid, sha, status in found if status == "open")
+        return out
 
     def resolve(self, load_id: str, ids: Sequence[int], keys: Sequence[tuple[str, str]]) -> int:
         """Mark records resolved: by exported id, or by the (type, id) now accepted."""
@@ -221,7 +284,7 @@ class Quarantine:
             return doc
 
     def export(self, out: Path, record_ids: Sequence[int] | None = None) -> list[Path]:
-        """Write originals of open records (or those given) as ``q<id>.ndjson`` files."""
+        """Write originals of open records (or those given), each as :func:`export_name`."""
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -234,15 +297,56 @@ class Quarantine:
             else:
                 query = query.where(QuarantineRecord.status == "open")
             for row in s.scalars(query):
-                target = out / f"q{row.id}.ndjson"
+                target = out / export_name(row)
                 if row.original_path:
                     shutil.copyfile(row.original_path, target)
+                elif target.suffix == ".json":
+                    target.write_bytes(row.original or b"")  # verbatim: its sha256 again
                 else:
                     target.write_bytes((row.original or b"") + b"\n")
                 written.append(target)
         if record_ids and len(written) < len(set(record_ids)):
             raise NotFound("some of the quarantine records asked for do not exist")
         return written
+
+
+def export_name(row: QuarantineRecord) -> str:
+    """``q<id>.json`` for an original read from a .json file, else ``q<id>.ndjson``.
+
+    Either way, loading the file reads the original back as the one record it was. An
+    original from a .json file (a single resource, pretty-printed perhaps; a Bundle entry;
+    a file refused whole: malformed, an invalid or oversized Bundle) may span lines, and
+    a .json file holds it verbatim as one record. A line of an NDJSON file is the single
+    line of an NDJSON file. So is a Bundle entry that is itself a Bundle, which a .json
+    file would read as a Bundle of entries (entries are kept on one line).
+    """
+    if file_kind(Path(row.file)) != "json":
+        return f"q{row.id}.ndjson"
+    if row.original_path is None:
+        data = row.original or b""
+    elif row.size > MAX_BUNDLE_BYTES:
+        return f"q{row.id}.json"  # an oversized .json file, refused whole until repaired
+    else:
+        data = Path(row.original_path).read_bytes()
+    return f"q{row.id}.json" if _read_whole(data, row.reason_code) else f"q{row.id}.ndjson"
+
+
+def _read_whole(data: bytes, reason_code: str) -> bool:
+    """Whether a .json file of these bytes gives back the record refused for this reason.
+
+    As :func:`~caldicott.ingest.bundles.read_json` reads: a Bulk Data manifest is skipped,
+    a Bundle is unpacked or refused whole (``invalid-bundle``), anything else is one record.
+    """
+    if not data.strip():
+        return False  # no record at all (an unreadable file's, which has no bytes)
+    obj, _ = parse_record(data, limit=MAX_BUNDLE_BYTES)
+    if obj is None:
+        return True  # refused whole, as it was
+    if "resourceType" not in obj and {"transactionTime", "output"} <= set(obj):
+        return False  # a .json file of it would be skipped as a Bulk Data manifest
+    if obj.get("resourceType") == "Bundle":
+        return reason_code == "invalid-bundle"  # the file's Bundle, not an entry's
+    return True
 
 
 def exported_id(path: str) -> int | None:
