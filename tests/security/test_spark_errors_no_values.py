@@ -179,5 +179,6 @@ def test_view_run_on_spark_prints_no_value_from_the_data(tmp_path: Path) -> None
     assert done.returncode == ValidationFailed.kind.exit_code, done.stderr
     problem = json.loads(done.stdout)["error"]
     assert problem["detail"] == f"[USER_RAISED_EXCEPTION] {DECLARED}"
-    assert f"error: [USER_RAISED_EXCEPTION] {DECLARED}" in done.stderr
+    shown = " ".join(done.stderr.split())  # the terminal's width wraps the message
+    assert f"error: [USER_RAISED_EXCEPTION] {DECLARED}" in shown
     assert not (home / "outputs" / "views" / "failing.csv").exists()
