@@ -27,6 +27,11 @@ class NotFhir(Exception):
     """A ``.json`` file that is not FHIR (a Bulk Data manifest): skipped and reported."""
 
 
+def is_bulk_manifest(obj: dict[str, Any]) -> bool:
+    """Whether a .json document is a FHIR Bulk Data export manifest (skipped, not loaded)."""
+    return "resourceType" not in obj and {"transactionTime", "output"} <= set(obj)
+
+
 def read_json(path: Path) -> Iterator[RawRecord]:
     """Yield the entries of a Bundle file, or the file itself as one resource."""
     name = str(path)
@@ -47,7 +52,7 @@ def read_json(path: Path) -> Iterator[RawRecord]:
     if not raw.strip():
         return
     obj, problem = parse_record(raw, limit=MAX_BUNDLE_BYTES)
-    if obj is not None and "resourceType" not in obj and {"transactionTime", "output"} <= set(obj):
+    if obj is not None and is_bulk_manifest(obj):
         raise NotFhir("a FHIR Bulk Data export manifest")
     if obj is None or obj.get("resourceType") != "Bundle":
         yield RawRecord(name, 1, raw, problem)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from caldicott.applog import redact
 from caldicott.errors import NotFound, OutputError
+from caldicott.ingest.bundles import is_bulk_manifest
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import Reason
 from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord, file_kind
@@ -342,7 +343,7 @@ def _read_whole(data: bytes, reason_code: str) -> bool:
     obj, _ = parse_record(data, limit=MAX_BUNDLE_BYTES)
     if obj is None:
         return True  # refused whole, as it was
-    if "resourceType" not in obj and {"transactionTime", "output"} <= set(obj):
+    if is_bulk_manifest(obj):
         return False  # a .json file of it would be skipped as a Bulk Data manifest
     if obj.get("resourceType") == "Bundle":
         return reason_code == "invalid-bundle"  # the file's Bundle, not an entry's
