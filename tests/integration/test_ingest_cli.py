@@ -74,3 +74,18 @@ def test_human_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     assert "Resource types" in result.stdout and "malformed-json" in result.stdout
     assert "quarantine list" in result.stdout
     assert "Quarantine" in cli("quarantine", "list").stdout
+
+
+def test_a_missing_path_refuses_the_load_and_a_repeated_file_is_read_once(  # type: ignore[no-untyped-def]
+    cli, on_backend, tmp_path: Path
+) -> None:
+    data = fd.write_ndjson(tmp_path / "in" / "a.ndjson", [fd.patient("p1", 1), {"x": 1}])
+    refused = cli("ingest", str(data), str(tmp_path / "in" / "b.ndjson"), "--json")
+    assert refused.exit_code == 4
+    assert "b.ndjson" in refused.json()["error"]["detail"]
+    assert cli("quality", "report", "--format", "json").json()["totals"]["read"] == 0
+
+    twice = cli("ingest", str(data), str(tmp_path / "in"), str(data), "--json").json()
+    assert (twice["read"], twice["accepted"], twice["quarantined"]) == (2, 1, 1)
+    assert [f["path"] for f in twice["files"]] == [str(data)]
+    assert cli("quarantine", "list", "--json").json()["count"] == 1

@@ -8,7 +8,8 @@
 - ``.json``: a Bundle (collection, transaction, batch, searchset), each entry a record
   numbered by entry (1-based); or a single resource, record 1. Bundles are parsed whole
   and limited to :data:`MAX_BUNDLE_BYTES`; use NDJSON for larger exports.
-- Anything else is skipped and reported, as are hidden files.
+- Anything else is skipped and reported, as are hidden files. A path that does not exist
+  refuses the load; a file reached twice is read once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from caldicott.errors import NotFound
 from caldicott.ingest.parse import MAX_RECORD_BYTES
 from caldicott.ingest.reasons import Reason, reason
 
@@ -131,32 +133,36 @@ def discover(
 ) -> tuple[list[tuple[Path, str]], list[FileReport]]:
     """Expand folders; return (file, kind) to read in a stable order and skipped files.
 
-    Files under any ``exclude`` folder (the data folder's own stores) are never read, and
-    are reported as skipped, even if a folder given contains them.
+    A path that does not exist refuses the whole load before anything is read (a typing
+    slip must not look like a load that succeeded). A file reached twice (given twice, or
+    given and inside a folder given) is read once. Files under any ``exclude`` folder (the
+    data folder's own stores) are never read, and are reported as skipped, even if a
+    folder given contains them (a file named on its own is read); so are links in a
+    folder that lead nowhere.
     """
+    roots = list(paths)
+    absent = [str(root) for root in roots if not root.exists()]
+    if absent:
+        raise NotFound(f"no such file or folder: {', '.join(absent)}", paths=absent)
     found: list[tuple[Path, str]] = []
     skipped: list[FileReport] = []
+    seen: set[Path] = set()
     own = [e.resolve() for e in exclude]
-    for root in paths:
-        if root.is_dir():
-            candidates = []
-            for p in sorted(root.rglob("*")):
-                if not p.is_file():
-                    continue
-                if any(p.resolve().is_relative_to(o) for o in own):
-                    skipped.append(
-                        FileReport(str(p), "other", "skipped", "caldicott's own store; not input")
-                    )
-                    continue
-                candidates.append(p)
-        elif root.exists():
-            candidates = [root]
-        else:
-            skipped.append(FileReport(str(root), "missing", "skipped", "no such file or folder"))
-            continue
-        for path in candidates:
+    for root in roots:
+        for path in _candidates(root, skipped):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            if path != root and any(real.is_relative_to(o) for o in own):
+                skipped.append(
+                    FileReport(str(path), "other", "skipped", "caldicott's own store; not input")
+                )
+                continue
             kind = file_kind(path)
-            if any(part.startswith(".") for part in path.relative_to(root).parts if part):
+            if root != path and any(
+                part.startswith(".") for part in path.relative_to(root).parts
+            ):
                 kind = None
             if kind is None:
                 skipped.append(FileReport(str(path), "other", "skipped", "not a FHIR file type"))
@@ -164,6 +170,18 @@ def discover(
                 found.append((path, kind))
     found.sort(key=lambda item: read_order(item[0]))
     return found, skipped
+
+
+def _candidates(root: Path, skipped: list[FileReport]) -> Iterator[Path]:
+    """The files under ``root`` (or ``root`` itself), sorted; broken links are reported."""
+    if not root.is_dir():
+        yield root
+        return
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            yield p
+        elif p.is_symlink() and not p.exists():
+            skipped.append(FileReport(str(p), "other", "skipped", "a link that leads nowhere"))
 
 
 def file_kind(path: Path) -> str | None:

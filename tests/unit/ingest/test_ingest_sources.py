@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests import fhirdata as fd
 
+from caldicott.errors import NotFound
 from caldicott.ingest.bundles import read_json
 from caldicott.ingest.examine import split_lines
 from caldicott.ingest.parse import MAX_RECORD_BYTES
@@ -88,14 +89,43 @@ def test_discover_skips_unrelated_and_hidden_files(tmp_path: Path) -> None:
     (tmp_path / "data" / "README.txt").write_text("notes")
     (tmp_path / "data" / "defects.csv").write_text("file,line\n")
     (tmp_path / "data" / ".hidden.ndjson").write_text("{}")
-    found, skipped = discover([tmp_path / "data", tmp_path / "missing.ndjson"])
+    (tmp_path / "data" / "gone.ndjson").symlink_to(tmp_path / "nowhere.ndjson")
+    found, skipped = discover([tmp_path / "data"])
     assert [p.name for p, _ in found] == ["Patient.ndjson"]
-    assert sorted(Path(s.path).name for s in skipped) == [
-        ".hidden.ndjson",
-        "README.txt",
-        "defects.csv",
-        "missing.ndjson",
+    assert sorted((Path(s.path).name, s.note) for s in skipped) == [
+        (".hidden.ndjson", "not a FHIR file type"),
+        ("README.txt", "not a FHIR file type"),
+        ("defects.csv", "not a FHIR file type"),
+        ("gone.ndjson", "a link that leads nowhere"),
     ]
+
+
+def test_discover_refuses_a_missing_path_before_reading(tmp_path: Path) -> None:
+    fd.write_ndjson(tmp_path / "Patient.ndjson", [fd.patient("a")])
+    with pytest.raises(NotFound, match="missing.ndjson") as caught:
+        discover([tmp_path / "Patient.ndjson", tmp_path / "missing.ndjson"])
+    assert caught.value.detail == {"paths": [str(tmp_path / "missing.ndjson")]}
+
+
+def test_discover_reads_a_file_reached_twice_once(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "Patient.ndjson"
+    fd.write_ndjson(path, [fd.patient("a")])
+    (tmp_path / "alias.ndjson").symlink_to(path)
+    given = [path, tmp_path / "in", tmp_path / "in" / ".." / "in" / "Patient.ndjson"]
+    found, skipped = discover([*given, tmp_path / "alias.ndjson"])
+    assert found == [(path, "ndjson")]
+    assert skipped == []
+
+
+def test_discover_reads_an_own_store_file_named_on_its_own(tmp_path: Path) -> None:
+    store = tmp_path / "home" / "quarantine"
+    store.mkdir(parents=True)
+    fd.write_ndjson(store / "q1.ndjson", [fd.patient("a")])
+    found, skipped = discover([tmp_path / "home"], exclude=[store])
+    assert found == [] and [s.note for s in skipped] == ["caldicott's own store; not input"]
+    found, skipped = discover([store / "q1.ndjson"], exclude=[store])
+    assert found == [(store / "q1.ndjson", "ndjson")] and skipped == []
 
 
 @pytest.mark.parametrize("kind", ["collection", "transaction", "batch", "searchset"])
