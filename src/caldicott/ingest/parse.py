@@ -86,12 +86,14 @@ class _Duplicate(Exception):
 
 def _classify_failure(raw: bytes, exc: orjson.JSONDecodeError) -> Reason:
     text = str(exc)
-    if "UTF-8" in text or "surrogate" in text:
-        return reason("invalid-utf8", f"bytes are not valid UTF-8 (near byte {exc.pos})")
     try:
         raw.decode("utf-8")
-    except UnicodeDecodeError as err:
+    except UnicodeDecodeError as err:  # orjson reports such errors at position 0
         return reason("invalid-utf8", f"bytes are not valid UTF-8 (at byte {err.start})")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return reason("malformed-json", "starts with a byte order mark (BOM): save without it")
+    if "surrogate" in text:  # an escaped lone surrogate, "\ud800"
+        return reason("invalid-utf8", "a \\u escape encodes no character (a lone surrogate)")
     if "infinity" in text.lower() or _NON_FINITE.search(raw):
         return reason("not-a-number", "NaN or Infinity is not a JSON number")
     if "recursion" in text.lower() or "depth" in text.lower():

@@ -40,6 +40,19 @@ def test_bad_bytes_have_their_reason(raw: bytes, code: str) -> None:
     assert code_of(raw) == code
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"resourceType":"Patient","id":"\xff"}', "bytes are not valid UTF-8 (at byte 32)"),
+        (b'{"a":"\\ud800"}', "a \\u escape encodes no character (a lone surrogate)"),
+        (b'\xef\xbb\xbf{"a":1}', "starts with a byte order mark (BOM): save without it"),
+    ],
+)
+def test_encoding_problems_say_what_and_where(raw: bytes, message: str) -> None:
+    _obj, problem = parse_record(raw)
+    assert problem is not None and problem.message == message
+
+
 def test_strings_that_look_like_keys_are_not_duplicates() -> None:
     raw = orjson.dumps({"a": 'x": 1, "a', "b": ['":', '":']})
     assert code_of(raw) is None
