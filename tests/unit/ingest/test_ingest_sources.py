@@ -102,7 +102,7 @@ def test_discover_skips_unrelated_and_hidden_files(tmp_path: Path) -> None:
 
 def test_discover_refuses_a_missing_path_before_reading(tmp_path: Path) -> None:
     fd.write_ndjson(tmp_path / "Patient.ndjson", [fd.patient("a")])
-    with pytest.raises(NotFound, match="missing.ndjson") as caught:
+    with pytest.raises(NotFound, match=r"missing\.ndjson") as caught:
         discover([tmp_path / "Patient.ndjson", tmp_path / "missing.ndjson"])
     assert caught.value.detail == {"paths": [str(tmp_path / "missing.ndjson")]}
 

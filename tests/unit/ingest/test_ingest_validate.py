@@ -277,6 +277,131 @@ def test_references_in_backbone_elements_and_contained() -> None:
     }
 
 
+def _bp(systolic: Any, unit: str = "mm[Hg]") -> list[dict[str, Any]]:
+    def part(loinc: str, value: Any) -> dict[str, Any]:
+        code = {"coding": [{"system": "http://loinc.org", "code": loinc}]}
+        return {"code": code, "valueQuantity": {"value": value, "code": unit}}
+
+    return [part("8480-6", systolic), part("8462-4", 80)]
+
+
+@pytest.mark.parametrize(
+    ("res", "found"),
+    [
+        (
+            fd.observation("o", "p", component=_bp("120")),
+            [("wrong-type", "Observation.component[0].valueQuantity.value")],
+        ),
+        (
+            fd.observation("o", "p", component=[{"valueString": "x"}]),
+            [("missing-required", "Observation.component[0]")],
+        ),
+        (
+            fd.observation("o", "p", component=[{"code": {"text": "x"}, "valueDecimal": 1}]),
+            [("invalid-choice", "Observation.component[0]")],
+        ),
+        (
+            fd.observation(
+                "o", "p", component=[{"code": {"text": "x"}, "referenceRange": [{"low": 1}]}]
+            ),
+            [("wrong-type", "Observation.component[0].referenceRange[0].low")],
+        ),
+        (
+            fd.encounter("e", "p", participant=[{"period": {"start": "2020-13-01"}}]),
+            [("impossible-date", "Encounter.participant[0].period.start")],
+        ),
+        (
+            fd.encounter("e", "p", diagnosis=[{"rank": 0}]),
+            [
+                ("invalid-value", "Encounter.diagnosis[0].rank"),
+                ("missing-required", "Encounter.diagnosis[0]"),
+            ],
+        ),
+        (
+            fd.patient("p", contact=[{"gender": "robot"}]),
+            [("invalid-code", "Patient.contact[0].gender")],
+        ),
+        (
+            fd.patient("p", communication=[{"preferred": True}]),
+            [("missing-required", "Patient.communication[0]")],
+        ),
+        (
+            {
+                "resourceType": "DocumentReference",
+                "id": "d",
+                "status": "current",
+                "content": [{"format": {"code": "x"}}],
+            },
+            [("missing-required", "DocumentReference.content[0]")],
+        ),
+        (
+            fd.medication_request(
+                "m", "p", dosageInstruction=[{"doseAndRate": [{"doseQuantity": {"value": "1"}}]}]
+            ),
+            [
+                (
+                    "wrong-type",
+                    "MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.value",
+                )
+            ],
+        ),
+        (
+            fd.medication_request(
+                "m", "p", dosageInstruction=[{"timing": {"repeat": {"periodUnit": "fortnight"}}}]
+            ),
+            [("invalid-code", "MedicationRequest.dosageInstruction[0].timing.repeat.periodUnit")],
+        ),
+        (
+            {
+                "resourceType": "Consent",
+                "id": "c",
+                "status": "active",
+                "scope": {"text": "x"},
+                "category": [{"text": "x"}],
+                "provision": {"provision": [{"type": "maybe", "actor": [{"role": {}}]}]},
+            },
+            [
+                ("invalid-code", "Consent.provision.provision[0].type"),
+                ("missing-required", "Consent.provision.provision[0].actor[0]"),
+            ],
+        ),
+    ],
+)
+def test_backbone_elements_are_checked_by_their_tables(
+    res: dict[str, Any], found: list[tuple[str, str]]
+) -> None:
+    assert errors(res) == found
+
+
+def test_a_backbone_element_holding_a_good_everything_passes() -> None:
+    res = fd.observation(
+        "o",
+        "p",
+        component=[
+            *_bp(120),
+            {
+                "code": {"text": "x"},
+                "valueCodeableConcept": {"text": "y"},
+                "interpretation": [{"text": "high"}],
+                "referenceRange": [{"low": {"value": 1}, "age": {"low": {"value": 18}}}],
+                "modifierExtension": [{"url": "http://example.org/x", "valueString": "z"}],
+                "id": "c3",
+            },
+        ],
+    )
+    found, _ = validate(res)
+    assert found == []
+
+
+def test_references_inside_tabled_backbones_are_still_returned() -> None:
+    enc = fd.encounter("e", "p", diagnosis=[{"condition": {"reference": "Condition/c"}}])
+    _found, refs = validate(enc)
+    assert ("Condition", "c") in {(t, i) for _, t, i in refs}
+    assert [render(path) for path, t, _ in refs if t == "Condition"] == [
+        "Encounter.diagnosis[0].condition.reference"
+    ]
+
+
 def test_plausibility_warnings() -> None:
     assert [r.code for r in plausibility(fd.patient("p", deceasedDateTime="1960-01-01"))] == [
         "implausible-date"
@@ -287,6 +412,12 @@ def test_plausibility_warnings() -> None:
     hot = fd.observation("o", "p", valueQuantity={"value": 900, "unit": "/min", "code": "/min"})
     assert [r.code for r in plausibility(hot)] == ["implausible-value"]
     assert plausibility(fd.observation("o", "p")) == []
+    high = fd.observation("o", "p", component=_bp(900))
+    assert [(r.code, r.path) for r in plausibility(high)] == [
+        ("implausible-value", "Observation.component[0].valueQuantity.value")
+    ]
+    assert plausibility(fd.observation("o", "p", component=_bp(120))) == []
+    assert plausibility(fd.observation("o", "p", component=_bp(900, unit="kPa"))) == []
 
 
 def test_odd_keys_are_warned_without_repeating_them() -> None:

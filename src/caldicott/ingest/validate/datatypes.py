@@ -1,8 +1,9 @@
 """FHIR R4 complex data types, as element tables the validator compiles.
 
-Each line: ``name Type[|Type...] min..max [allowed|codes]``. ``Element`` marks a
-BackboneElement whose content is checked generically (references, codes and identifiers
-inside it are still found and checked). ``[x]`` names a choice element.
+Each line: ``name Type[|Type...] min..max [allowed|codes]``. A type named
+``Owner.element`` is a BackboneElement tabled in :mod:`.backbones`. A type without a table
+(``Extension``, ``SampledData``) is checked generically: references, codes and identifiers
+inside it are still found and checked. ``[x]`` names a choice element.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ DATATYPES: dict[str, str] = {
     """,
     "Timing": """
         event dateTime 0..*
-        repeat Element 0..1
+        repeat Timing.repeat 0..1
         code CodeableConcept 0..1
     """,
     "Dosage": """
@@ -126,7 +127,7 @@ DATATYPES: dict[str, str] = {
         site CodeableConcept 0..1
         route CodeableConcept 0..1
         method CodeableConcept 0..1
-        doseAndRate Element 0..*
+        doseAndRate Dosage.doseAndRate 0..*
         maxDosePerPeriod Ratio 0..1
         maxDosePerAdministration Quantity 0..1
         maxDosePerLifetime Quantity 0..1

@@ -2,8 +2,9 @@
 
 :func:`validate` returns the reasons found in a resource and the references it makes
 (``(path, type, id)``), which the loader resolves across the whole load and the warehouse.
-Elements of unknown types and BackboneElements are walked generically so that references,
-codes and NHS numbers anywhere in a resource are still checked.
+The BackboneElements of the tabled types have tables of their own (:mod:`.backbones`).
+Resources of other types and extensions are walked generically so that references, codes
+and NHS numbers anywhere in a resource are still checked.
 
 The walk visits every object and array of a resource it finds no error in (a container
 in a place that wants a primitive is a ``wrong-type`` error), so it bounds their nesting
@@ -22,6 +23,7 @@ from caldicott.fhir.codes import code_problem
 from caldicott.fhir.nhs_number import nhs_number_problem
 from caldicott.ingest.parse import MAX_DEPTH, TOO_DEEP
 from caldicott.ingest.reasons import Reason, reason, shown_key
+from caldicott.ingest.validate.backbones import BACKBONE_BASE, BACKBONES
 from caldicott.ingest.validate.datatypes import (
     ALIASES,
     DATATYPES,
@@ -105,6 +107,8 @@ def _compile(name: str, text: str) -> Spec:
 SPECS: dict[str, Spec] = {}
 for _name, _text in DATATYPES.items():
     SPECS[_name] = _compile(_name, ELEMENT_BASE + _text)
+for _name, _text in BACKBONES.items():
+    SPECS[_name] = _compile(_name, BACKBONE_BASE + _text)
 for _alias, _target in ALIASES.items():
     SPECS[_alias] = SPECS[_target]
 for _name, _text in RESOURCES.items():
@@ -247,7 +251,7 @@ class _Run:
             self.obj(value, spec, path, depth)
         elif el.type == "Resource":
             self.resource(value, path, depth)
-        else:  # Element, Extension, SampledData: checked generically
+        else:  # Extension, SampledData: checked generically
             if el.type == "Extension" and type(value.get("url")) is not str:
                 self.add("missing-required", "an extension needs a url", path)
             self.generic(value, path, depth)

@@ -115,22 +115,36 @@ def plausibility(res: dict[str, Any]) -> list[Reason]:
 
 
 def _ranges(res: dict[str, Any]) -> list[Reason]:
-    value = res.get("valueQuantity")
-    code = res.get("code")
+    """The value, and each component's value, checked against its LOINC code's range
+    (blood pressure keeps its systolic and diastolic values in components)."""
+    found = _out_of_range(res, "Observation")
+    components = res.get("component")
+    if type(components) is list:
+        for i, component in enumerate(components):
+            if type(component) is dict:
+                found.extend(_out_of_range(component, f"Observation.component[{i}]"))
+    return found
+
+
+def _out_of_range(node: dict[str, Any], path: str) -> list[Reason]:
+    value = node.get("valueQuantity")
+    code = node.get("code")
     if type(value) is not dict or type(code) is not dict:
         return []
     number, unit = value.get("value"), value.get("code")
     if not isinstance(number, (int, float)) or isinstance(number, bool):
         return []
-    for coding in code.get("coding") or ():
+    codings = code.get("coding")
+    for coding in codings if type(codings) is list else ():
         if type(coding) is dict and coding.get("system") == "http://loinc.org":
-            expected = RANGES.get(coding.get("code", ""))
+            loinc = coding.get("code")
+            expected = RANGES.get(loinc) if type(loinc) is str else None
             if expected and unit == expected[0] and not expected[1] <= number <= expected[2]:
                 return [
                     reason(
                         "implausible-value",
                         "value outside the physiological range for its LOINC code",
-                        "Observation.valueQuantity.value",
+                        f"{path}.valueQuantity.value",
                     )
                 ]
     return []

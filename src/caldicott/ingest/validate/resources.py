@@ -173,34 +173,34 @@ RESOURCES: dict[str, str] = {
         maritalStatus CodeableConcept 0..1
         multipleBirth[x] boolean|integer 0..1
         photo Attachment 0..*
-        contact Element 0..*
-        communication Element 0..*
+        contact Patient.contact 0..*
+        communication Patient.communication 0..*
         generalPractitioner Reference 0..*
         managingOrganization Reference 0..1
-        link Element 0..*
+        link Patient.link 0..*
     """,
     "Encounter": """
         identifier Identifier 0..*
         status code 1..1 planned|arrived|triaged|in-progress|onleave|finished|cancelled|entered-in-error|unknown
-        statusHistory Element 0..*
+        statusHistory Encounter.statusHistory 0..*
         class Coding 1..1
-        classHistory Element 0..*
+        classHistory Encounter.classHistory 0..*
         type CodeableConcept 0..*
         serviceType CodeableConcept 0..1
         priority CodeableConcept 0..1
         subject Reference 0..1
         episodeOfCare Reference 0..*
         basedOn Reference 0..*
-        participant Element 0..*
+        participant Encounter.participant 0..*
         appointment Reference 0..*
         period Period 0..1
         length Duration 0..1
         reasonCode CodeableConcept 0..*
         reasonReference Reference 0..*
-        diagnosis Element 0..*
+        diagnosis Encounter.diagnosis 0..*
         account Reference 0..*
-        hospitalization Element 0..1
-        location Element 0..*
+        hospitalization Encounter.hospitalization 0..1
+        location Encounter.location 0..*
         serviceProvider Reference 0..1
         partOf Reference 0..1
     """,
@@ -219,8 +219,8 @@ RESOURCES: dict[str, str] = {
         recordedDate dateTime 0..1
         recorder Reference 0..1
         asserter Reference 0..1
-        stage Element 0..*
-        evidence Element 0..*
+        stage Condition.stage 0..*
+        evidence Condition.evidence 0..*
         note Annotation 0..*
     """,
     "Observation": """
@@ -244,10 +244,10 @@ RESOURCES: dict[str, str] = {
         method CodeableConcept 0..1
         specimen Reference 0..1
         device Reference 0..1
-        referenceRange Element 0..*
+        referenceRange Observation.referenceRange 0..*
         hasMember Reference 0..*
         derivedFrom Reference 0..*
-        component Element 0..*
+        component Observation.component 0..*
     """,
     "MedicationRequest": """
         identifier Identifier 0..*
@@ -277,8 +277,8 @@ RESOURCES: dict[str, str] = {
         insurance Reference 0..*
         note Annotation 0..*
         dosageInstruction Dosage 0..*
-        dispenseRequest Element 0..1
-        substitution Element 0..1
+        dispenseRequest MedicationRequest.dispenseRequest 0..1
+        substitution MedicationRequest.substitution 0..1
         priorPrescription Reference 0..1
         detectedIssue Reference 0..*
         eventHistory Reference 0..*
@@ -320,17 +320,17 @@ RESOURCES: dict[str, str] = {
         site CodeableConcept 0..1
         route CodeableConcept 0..1
         doseQuantity Quantity 0..1
-        performer Element 0..*
+        performer Immunization.performer 0..*
         note Annotation 0..*
         reasonCode CodeableConcept 0..*
         reasonReference Reference 0..*
         isSubpotent boolean 0..1
         subpotentReason CodeableConcept 0..*
-        education Element 0..*
+        education Immunization.education 0..*
         programEligibility CodeableConcept 0..*
         fundingSource CodeableConcept 0..1
-        reaction Element 0..*
-        protocolApplied Element 0..*
+        reaction Immunization.reaction 0..*
+        protocolApplied Immunization.protocolApplied 0..*
     """,
     "Procedure": """
         identifier Identifier 0..*
@@ -347,7 +347,7 @@ RESOURCES: dict[str, str] = {
         performed[x] dateTime|Period|string|Age|Range 0..1
         recorder Reference 0..1
         asserter Reference 0..1
-        performer Element 0..*
+        performer Procedure.performer 0..*
         location Reference 0..1
         reasonCode CodeableConcept 0..*
         reasonReference Reference 0..*
@@ -358,7 +358,7 @@ RESOURCES: dict[str, str] = {
         complicationDetail Reference 0..*
         followUp CodeableConcept 0..*
         note Annotation 0..*
-        focalDevice Element 0..*
+        focalDevice Procedure.focalDevice 0..*
         usedReference Reference 0..*
         usedCode CodeableConcept 0..*
     """,
@@ -378,7 +378,7 @@ RESOURCES: dict[str, str] = {
         asserter Reference 0..1
         lastOccurrence dateTime 0..1
         note Annotation 0..*
-        reaction Element 0..*
+        reaction AllergyIntolerance.reaction 0..*
     """,
     "DocumentReference": """
         masterIdentifier Identifier 0..1
@@ -392,11 +392,11 @@ RESOURCES: dict[str, str] = {
         author Reference 0..*
         authenticator Reference 0..1
         custodian Reference 0..1
-        relatesTo Element 0..*
+        relatesTo DocumentReference.relatesTo 0..*
         description string 0..1
         securityLabel CodeableConcept 0..*
-        content Element 1..*
-        context Element 0..1
+        content DocumentReference.content 1..*
+        context DocumentReference.context 0..1
     """,
     "Consent": """
         identifier Identifier 0..*
@@ -408,9 +408,9 @@ RESOURCES: dict[str, str] = {
         performer Reference 0..*
         organization Reference 0..*
         source[x] Attachment|Reference 0..1
-        policy Element 0..*
+        policy Consent.policy 0..*
         policyRule CodeableConcept 0..1
-        verification Element 0..*
-        provision Element 0..1
+        verification Consent.verification 0..*
+        provision Consent.provision 0..1
     """,
 }
