@@ -217,8 +217,12 @@ def test_bundle_entries_are_exported_as_one_record_each(
     ]
     files = q.export(out)
     assert [f.suffix for f in files] == [".json", ".ndjson", ".ndjson"]
-    assert files[0].read_bytes() == fd.line(entries[1])  # the entry, as its resource
-    assert [f.read_bytes() for f in files[1:]] == [fd.line(b) + b"\n" for b in inner]
+    exported = files[0].read_bytes()  # the entry's resource, as written in the Bundle
+    assert orjson.loads(exported) == entries[1] and b"\n" in exported
+    assert exported in (src / "bundle.json").read_bytes()
+    for f, b in zip(files[1:], inner, strict=True):  # one line each, the same JSON
+        [line] = f.read_bytes().splitlines()
+        assert orjson.loads(line) == b and b"    " in line
     files[0].write_bytes(_pretty({**entries[1], "identifier": GOOD_NHS}))
     for f, b in zip(files[1:], inner, strict=True):
         f.write_bytes(fd.line({**b, "id": b["id"][3:]}) + b"\n")

@@ -2,20 +2,23 @@
 
 Bundles of type collection, transaction, batch and searchset are read; other types
 (document, message, history, responses) are refused whole with ``invalid-bundle``. An entry
-becomes a record numbered by its position (1-based); its bytes are the entry's resource
-re-serialised. Within a Bundle, a resource with no id whose fullUrl is ``urn:uuid:X`` is
-given the id X, and references to ``urn:uuid:X`` are rewritten to ``Type/X`` so that they
-resolve in the warehouse as they did in the Bundle.
+becomes a record numbered by its position (1-based); its bytes are the entry's resource as
+written in the file (:mod:`.outline` finds where), so a problem in one entry refuses that
+entry alone and decimals keep their digits. Within a Bundle, a resource with no id whose
+fullUrl is ``urn:uuid:X`` is given the id X, and references to ``urn:uuid:X`` are
+rewritten to ``Type/X`` so that they resolve in the warehouse as they did in the Bundle;
+only a resource so changed is re-serialised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from caldicott.ingest.outline import Entry, Malformed, outline
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.reasons import reason
 from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord
@@ -27,9 +30,10 @@ class NotFhir(Exception):
     """A ``.json`` file that is not FHIR (a Bulk Data manifest): skipped and reported."""
 
 
-def is_bulk_manifest(obj: dict[str, Any]) -> bool:
-    """Whether a .json document is a FHIR Bulk Data export manifest (skipped, not loaded)."""
-    return "resourceType" not in obj and {"transactionTime", "output"} <= set(obj)
+def is_bulk_manifest(keys: Collection[str]) -> bool:
+    """Whether a .json document with these top-level keys (or this object) is a FHIR Bulk
+    Data export manifest (skipped, not loaded)."""
+    return "resourceType" not in keys and {"transactionTime", "output"} <= set(keys)
 
 
 def read_json(path: Path) -> Iterator[RawRecord]:
@@ -51,57 +55,82 @@ def read_json(path: Path) -> Iterator[RawRecord]:
         raw = raw[3:]
     if not raw.strip():
         return
-    obj, problem = parse_record(raw, limit=MAX_BUNDLE_BYTES)
-    if obj is not None and is_bulk_manifest(obj):
-        raise NotFhir("a FHIR Bulk Data export manifest")
-    if obj is None or obj.get("resourceType") != "Bundle":
-        yield RawRecord(name, 1, raw, problem)
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        shape = outline(text)
+    except Malformed:
+        yield _whole(name, raw)  # its own parse says why
         return
-    btype = obj.get("type")
-    entries = obj.get("entry", [])
-    if btype not in BUNDLE_TYPES or not isinstance(entries, list):
+    if shape.duplicate_key or shape.resource_type != "Bundle":
+        if is_bulk_manifest(shape.keys):
+            raise NotFhir("a FHIR Bulk Data export manifest")
+        yield _whole(name, raw)
+        return
+    del raw
+    if shape.bundle_type not in BUNDLE_TYPES or not shape.entry_is_array:
         why = (
             "entry must be an array"
-            if btype in BUNDLE_TYPES
+            if shape.bundle_type in BUNDLE_TYPES
             else "Bundle.type must be collection, transaction, batch or searchset"
         )
-        yield RawRecord(name, 1, raw, reason("invalid-bundle", why, "Bundle.type"))
+        data = text.encode("utf-8", "surrogateescape")
+        yield RawRecord(name, 1, data, reason("invalid-bundle", why, "Bundle.type"))
         return
+    entries = shape.entries or []
     urls = _local_urls(entries)
     for i, entry in enumerate(entries, start=1):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            yield RawRecord(
-                name,
-                i,
-                orjson.dumps(entry),
-                reason("invalid-bundle", "entry has no resource object", f"Bundle.entry[{i - 1}]"),
-            )
-            continue
-        full_url = entry.get("fullUrl")
-        if "id" not in resource and isinstance(full_url, str) and full_url in urls:
-            resource = {**resource, "id": urls[full_url].split("/", 1)[1]}
-        if urls:
-            resource = _rewrite(resource, urls)
-        yield RawRecord(name, i, orjson.dumps(resource))
+        where = f"Bundle.entry[{i - 1}]"
+        if entry.problem == "duplicate-key":
+            data = _span(text, entry.start, entry.end)
+            problem = reason("duplicate-key", "the entry has a key twice", where)
+            yield RawRecord(name, i, data, problem)
+        elif entry.resource is None or not entry.is_object:
+            data = _span(text, entry.start, entry.end)
+            problem = reason("invalid-bundle", "entry has no resource object", where)
+            yield RawRecord(name, i, data, problem)
+        else:
+            data = _span(text, *entry.resource)
+            yield RawRecord(name, i, _localised(data, entry, urls) if urls else data)
 
 
-def _local_urls(entries: list[Any]) -> dict[str, str]:
+def _whole(name: str, raw: bytes) -> RawRecord:
+    """The file as one record, refused if its parse finds a reason."""
+    obj, problem = parse_record(raw, limit=MAX_BUNDLE_BYTES)
+    if obj is not None and problem is None and obj.get("resourceType") == "Bundle":
+        # well formed, yet not outlined: never expected; refused rather than half read
+        problem = reason("malformed-json", "the Bundle could not be read entry by entry")
+    return RawRecord(name, 1, raw, problem)
+
+
+def _span(text: str, start: int, end: int) -> bytes:
+    """The bytes of the file between two places in its text, exactly as written."""
+    return text[start:end].encode("utf-8", "surrogateescape")
+
+
+def _local_urls(entries: list[Entry]) -> dict[str, str]:
     """fullUrl -> Type/id for entries that can be addressed within the Bundle."""
     out: dict[str, str] = {}
     for entry in entries:
-        if not isinstance(entry, dict):
+        url, rtype, rid = entry.full_url, entry.rtype, entry.rid
+        if url is None or rtype is None:
             continue
-        url, res = entry.get("fullUrl"), entry.get("resource")
-        if not isinstance(url, str) or not isinstance(res, dict):
-            continue
-        rtype = res.get("resourceType")
-        rid = res.get("id")
-        if not isinstance(rid, str) and url.startswith("urn:uuid:"):
+        if rid is None and url.startswith("urn:uuid:"):
             rid = url[len("urn:uuid:") :]
-        if isinstance(rtype, str) and isinstance(rid, str):
+        if rid is not None:
             out[url] = f"{rtype}/{rid}"
     return out
+
+
+def _localised(data: bytes, entry: Entry, urls: dict[str, str]) -> bytes:
+    """The resource with its Bundle-local id and references made global; as written if
+    nothing changes, or if its own parse refuses it (the worker then says why)."""
+    obj, _problem = parse_record(data)
+    if obj is None:
+        return data
+    new = _rewrite(obj, urls)
+    if "id" not in new and entry.full_url in urls:
+        new["id"] = urls[entry.full_url].split("/", 1)[1]
+    return data if new == obj else orjson.dumps(new)
 
 
 def _rewrite(node: Any, urls: dict[str, str]) -> Any:

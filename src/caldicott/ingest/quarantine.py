@@ -304,7 +304,7 @@ class Quarantine:
                 elif target.suffix == ".json":
                     target.write_bytes(row.original or b"")  # verbatim: its sha256 again
                 else:
-                    target.write_bytes((row.original or b"") + b"\n")
+                    target.write_bytes(one_line(row.original or b"") + b"\n")
                 written.append(target)
         if record_ids and len(written) < len(set(record_ids)):
             raise NotFound("some of the quarantine records asked for do not exist")
@@ -319,7 +319,7 @@ def export_name(row: QuarantineRecord) -> str:
     a file refused whole: malformed, an invalid or oversized Bundle) may span lines, and
     a .json file holds it verbatim as one record. A line of an NDJSON file is the single
     line of an NDJSON file. So is a Bundle entry that is itself a Bundle, which a .json
-    file would read as a Bundle of entries (entries are kept on one line).
+    file would read as a Bundle of entries: written on one line (:func:`one_line`).
     """
     if file_kind(Path(row.file)) != "json":
         return f"q{row.id}.ndjson"
@@ -330,6 +330,18 @@ def export_name(row: QuarantineRecord) -> str:
     else:
         data = Path(row.original_path).read_bytes()
     return f"q{row.id}.json" if _read_whole(data, row.reason_code) else f"q{row.id}.ndjson"
+
+
+def one_line(data: bytes) -> bytes:
+    """The bytes with each line break made a space: the same JSON on one NDJSON line.
+
+    JSON allows line breaks only between tokens, where a space means the same. Only a
+    Bundle's entry is written so, and an entry is only read apart from its Bundle when the
+    Bundle is well formed: none of its strings holds a raw line break.
+    """
+    if b"\n" not in data and b"\r" not in data:
+        return data
+    return data.replace(b"\r\n", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
 
 
 def _read_whole(data: bytes, reason_code: str) -> bool:

@@ -160,9 +160,7 @@ def discover(
                 )
                 continue
             kind = file_kind(path)
-            if root != path and any(
-                part.startswith(".") for part in path.relative_to(root).parts
-            ):
+            if root != path and any(part.startswith(".") for part in path.relative_to(root).parts):
                 kind = None
             if kind is None:
                 skipped.append(FileReport(str(path), "other", "skipped", "not a FHIR file type"))
