@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from caldicott.errors import CaldicottError, InvalidArgument
+from caldicott.errors import CaldicottError, InvalidArgument, ValidationFailed
 from caldicott.views.engines.base import Engine, ResourceList
 from caldicott.views.parse import parse_view
 
@@ -89,9 +89,11 @@ def run_case(engine: Engine, case: SuiteCase) -> CaseResult:
     try:
         view = parse_view(case.view)
         result = engine.run(view, ResourceList(case.resources))
-    except CaldicottError as exc:
+    except ValidationFailed as exc:  # the view is invalid, or fails on these resources
         if case.expect_error:
             return CaseResult(case, True)
+        return CaseResult(case, False, f"{type(exc).__name__}: {exc.message}")
+    except CaldicottError as exc:  # Unsupported, say: no answer, so never the one expected
         return CaseResult(case, False, f"{type(exc).__name__}: {exc.message}")
     if case.expect_error:
         return CaseResult(case, False, "an error was expected but the view ran")

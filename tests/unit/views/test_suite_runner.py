@@ -1,0 +1,47 @@
+"""The conformance runner: only a view refused as invalid meets a test's expectError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from caldicott.errors import CaldicottError, IntegrityError, Unsupported, ValidationFailed
+from caldicott.views.engines.memory import MemoryEngine
+from caldicott.views.suite import SuiteCase, run_case
+
+VIEW = {"resource": "Patient", "select": [{"column": [{"name": "id", "path": "id"}]}]}
+
+
+def _case(view: Any = VIEW, *, expect_error: bool) -> SuiteCase:
+    expect = None if expect_error else [{"id": "a"}]
+    resources = ({"resourceType": "Patient", "id": "a"},)
+    return SuiteCase("f.json", "t", (), view, resources, expect, expect_error, None, None)
+
+
+class _Failing:
+    name = "failing"
+
+    def __init__(self, error: CaldicottError) -> None:
+        self.error = error
+
+    def run(self, view: Any, source: Any) -> Any:
+        raise self.error
+
+
+def test_an_invalid_view_meets_expect_error() -> None:
+    bad = {**VIEW, "select": [{"column": [{"name": "no spaces", "path": "id"}]}]}
+    assert run_case(MemoryEngine(), _case(bad, expect_error=True)).passed
+    assert run_case(_Failing(ValidationFailed("x")), _case(expect_error=True)).passed
+    assert run_case(MemoryEngine(), _case(expect_error=False)).passed
+    failed = run_case(MemoryEngine(), _case(expect_error=True))
+    assert not failed.passed and failed.error == "an error was expected but the view ran"
+
+
+@pytest.mark.parametrize(
+    "error", [Unsupported("cannot"), IntegrityError("broken"), CaldicottError("bug")]
+)
+def test_an_engine_that_cannot_answer_never_meets_expect_error(error: CaldicottError) -> None:
+    result = run_case(_Failing(error), _case(expect_error=True))
+    assert not result.passed
+    assert result.error == f"{type(error).__name__}: {error.message}"
