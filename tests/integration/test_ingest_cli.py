@@ -89,3 +89,37 @@ def test_a_missing_path_refuses_the_load_and_a_repeated_file_is_read_once(  # ty
     assert (twice["read"], twice["accepted"], twice["quarantined"]) == (2, 1, 1)
     assert [f["path"] for f in twice["files"]] == [str(data)]
     assert cli("quarantine", "list", "--json").json()["count"] == 1
+
+
+def test_the_warehouse_report_counts_each_file_once_however_often_loaded(  # type: ignore[no-untyped-def]
+    cli, on_backend, tmp_path: Path
+) -> None:
+    a = fd.write_ndjson(
+        tmp_path / "in" / "a.ndjson",
+        [fd.patient("p1", 1), fd.patient("p2", 2, birthDate="1970-02-30")],
+    )
+    hot = fd.observation("o1", "p1", valueQuantity={"value": 900, "unit": "/min", "code": "/min"})
+    b = fd.write_ndjson(tmp_path / "in" / "b.ndjson", [hot])
+    for _ in range(3):
+        assert cli("ingest", str(tmp_path / "in"), "--json").exit_code == 0
+    report = cli("quality", "report", "--format", "json").json()
+    assert report["loads"] == 3
+    assert report["totals"] == {"read": 3, "accepted": 2, "quarantined": 1, "warnings": 1}
+    assert report["validity"]["Patient"] == {
+        "read": 2,
+        "accepted": 1,
+        "quarantined": 1,
+        "warnings": 0,
+        "valid_percent": 50.0,
+    }
+    assert report["quarantine_reasons"] == {"impossible-date": 1}
+    assert report["plausibility"] == {"implausible-value": 1}
+
+    fd.write_ndjson(a, [fd.patient("p1", 1), fd.patient("p2", 2)])  # repaired in place
+    load = cli("ingest", str(a), "--json").json()
+    report = cli("quality", "report", "--format", "json").json()
+    assert report["totals"] == {"read": 3, "accepted": 3, "quarantined": 0, "warnings": 1}
+    assert report["validity"]["Observation"]["read"] == 1  # b.ndjson: its earlier reading
+    one = cli("quality", "report", "--format", "json", "--load", load["load_id"]).json()
+    assert one["totals"] == {"read": 2, "accepted": 2, "quarantined": 0, "warnings": 0}
+    assert "Observation" not in one["validity"]  # b.ndjson was not in that load

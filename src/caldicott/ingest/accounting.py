@@ -38,32 +38,57 @@ class Tally:
     reasons: Counter[str] = field(default_factory=Counter)
     warning_codes: Counter[str] = field(default_factory=Counter)
     written: Counter[str] = field(default_factory=Counter)
+    #: the same by file: (file, type) counts, (file, first reason), (file, warning code)
+    file_types: dict[tuple[str, str], Counts] = field(default_factory=dict)
+    file_reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    file_warning_codes: Counter[tuple[str, str]] = field(default_factory=Counter)
 
-    def _pair(self, file: str, rtype: str) -> tuple[Counts, Counts]:
+    def _counts(self, file: str, rtype: str) -> tuple[Counts, Counts, Counts]:
         f = self.files.get(file)
         if f is None:
             f = self.files[file] = Counts()
         t = self.types.get(rtype)
         if t is None:
             t = self.types[rtype] = Counts()
-        return f, t
+        ft = self.file_types.get((file, rtype))
+        if ft is None:
+            ft = self.file_types[(file, rtype)] = Counts()
+        return f, t, ft
 
     def read(self, file: str, rtype: str, n: int = 1) -> None:
-        for c in self._pair(file, rtype):
+        for c in self._counts(file, rtype):
             c.read += n
 
     def accept(self, file: str, rtype: str, warning_codes: list[str], n: int = 1) -> None:
         """Count ``n`` records accepted, with these warnings among them."""
-        for c in self._pair(file, rtype):
+        for c in self._counts(file, rtype):
             c.accepted += n
             c.warnings += len(warning_codes)
         self.warning_codes.update(warning_codes)
+        self.file_warning_codes.update((file, code) for code in warning_codes)
 
     def quarantine(self, file: str, rtype: str, codes: list[str]) -> None:
-        for c in self._pair(file, rtype):
+        for c in self._counts(file, rtype):
             c.quarantined += 1
         if codes:
             self.reasons[codes[0]] += 1
+            self.file_reasons[(file, codes[0])] += 1
+
+    def by_file(self) -> dict[str, dict[str, Any]]:
+        """Each file's counts, with its breakdowns by type, first reason and warning."""
+        out: dict[str, dict[str, Any]] = {
+            file: {**c.as_dict(), "types": {}, "reasons": {}, "warning_codes": {}}
+            for file, c in self.files.items()
+        }
+        for (file, rtype), c in sorted(self.file_types.items()):
+            out[file]["types"][rtype] = c.as_dict()
+        for key, table in (
+            ("reasons", self.file_reasons),
+            ("warning_codes", self.file_warning_codes),
+        ):
+            for (file, code), n in sorted(table.items()):
+                out[file][key][code] = n
+        return out
 
     def totals(self) -> Counts:
         total = Counts()

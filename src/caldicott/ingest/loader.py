@@ -68,6 +68,7 @@ class LoadResult:
     def as_dict(self) -> dict[str, Any]:
         totals = self.tally.totals()
         rate = totals.read / self.seconds if self.seconds else 0.0
+        by_file = self.tally.by_file()
         return {
             "load_id": self.load_id,
             "source": self.source,
@@ -79,7 +80,7 @@ class LoadResult:
                     "kind": f.kind,
                     "status": f.status,
                     "note": f.note,
-                    **self.tally.files.get(f.path, _zero()).as_dict(),
+                    **by_file.get(f.path, _EMPTY_FILE),
                 }
                 for f in self.files
             ],
@@ -94,6 +95,15 @@ class LoadResult:
 
 def _zero() -> Counts:
     return Counts()
+
+
+#: A file no record was read from (skipped, empty): its counts and breakdowns.
+_EMPTY_FILE: dict[str, Any] = {
+    **Counts().as_dict(),
+    "types": {},
+    "reasons": {},
+    "warning_codes": {},
+}
 
 
 @contextmanager

@@ -165,6 +165,32 @@ def timeliness(
     return out
 
 
+TOTALS = ("read", "accepted", "quarantined", "warnings")
+
+
+def _readings(loads: list[IngestLoad], *, whole: bool) -> list[dict[str, Any]]:
+    """The readings a report adds up: counts with breakdowns by type, reason and warning.
+
+    For one load (``whole``), the load's own. For the warehouse, each file's reading in
+    the latest load that read it, so that loading the same files again counts them once;
+    a load summarised before files had breakdowns counts as one reading of its own.
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for load in sorted(loads, key=lambda item: item.started_at):
+        summary = orjson.loads(load.summary) if load.summary else {}
+        if whole:
+            latest[load.id] = summary
+            continue
+        files = summary.get("files", [])
+        if not all("types" in f for f in files):
+            latest[f"load {load.id}"] = summary
+            continue
+        for f in files:
+            if f.get("status") != "skipped":
+                latest[str(f["path"])] = f
+    return list(latest.values())
+
+
 def report(
     control: ControlPlane, warehouse: DuckDBWarehouse, load_id: str | None = None
 ) -> dict[str, Any]:
@@ -187,12 +213,13 @@ def report(
     types: dict[str, Counter[str]] = {}
     warnings: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    for load in loads:
-        summary = orjson.loads(load.summary) if load.summary else {}
-        for rtype, c in summary.get("types", {}).items():
+    totals: Counter[str] = Counter()
+    for reading in _readings(loads, whole=load_id is not None):
+        for rtype, c in reading.get("types", {}).items():
             types.setdefault(rtype, Counter()).update(c)
-        warnings.update(summary.get("warning_codes", {}))
-        reasons.update(summary.get("reasons", {}))
+        warnings.update(reading.get("warning_codes", {}))
+        reasons.update(reading.get("reasons", {}))
+        totals.update({k: int(reading.get(k, 0)) for k in TOTALS})
     validity = {
         rtype: {
             **dict(c),
@@ -210,10 +237,7 @@ def report(
         "load_id": load_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "loads": len(loads),
-        "totals": {
-            k: sum(int(getattr(load, k)) for load in loads)
-            for k in ("read", "accepted", "quarantined", "warnings")
-        },
+        "totals": {k: totals[k] for k in TOTALS},
         "completeness": completeness(warehouse, load_id),
         "validity": validity,
         "quarantine_reasons": dict(reasons.most_common()),
