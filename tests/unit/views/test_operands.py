@@ -10,7 +10,7 @@ import pytest
 from caldicott.errors import ValidationFailed
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
-from caldicott.views.engines.base import ResourceList, single_values
+from caldicott.views.engines.base import ResourceList, several_booleans, single_values
 
 #: Two names: ``name.family`` has two values.
 PATIENT = {
@@ -46,7 +46,8 @@ def _view(path: str) -> Any:
 def test_several_values_beside_an_operator_are_an_error(engine: str, path: str, op: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         get_engine(engine).run(_view(path), ResourceList([PATIENT]))
-    assert single_values(op) in info.value.message
+    # Spark puts its error class first
+    assert info.value.message.endswith(single_values(op, "select[0].column[0].path"))
     assert "Ash" not in info.value.message and "Birch" not in info.value.message
 
 
@@ -64,3 +65,55 @@ def test_several_values_beside_an_operator_are_an_error(engine: str, path: str, 
 def test_single_or_no_values_still_work(engine: str, path: str, value: Any) -> None:
     result = get_engine(engine).run(_view(path), ResourceList([PATIENT]))
     assert [tuple(r) for r in result.rows] == [(value,)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("view", "message"),
+    [
+        (
+            {
+                "where": [{"path": "name.exists(given)"}],
+                "select": [{"column": [{"name": "c", "path": "id"}]}],
+            },
+            several_booleans("exists()", "where[0].path"),
+        ),
+        (
+            {
+                "select": [
+                    {
+                        "forEach": "name.where(given)",
+                        "column": [{"name": "c", "path": "family"}],
+                    }
+                ]
+            },
+            several_booleans("where()", "select[0].forEach"),
+        ),
+        (
+            {
+                "where": [{"path": "name.exists()"}, {"path": "name.family + 'x' = 'Ashx'"}],
+                "select": [{"column": [{"name": "c", "path": "id"}]}],
+            },
+            single_values("+", "where[1].path"),
+        ),
+        (
+            {
+                "where": [
+                    {"path": "name.exists()"},
+                    {"path": "name.family.exists()"},
+                    {"path": "name.given"},
+                ],
+                "select": [{"column": [{"name": "c", "path": "id"}]}],
+            },
+            "where[2].path: must evaluate to a boolean",
+        ),
+    ],
+)
+def test_errors_at_run_time_name_the_path_in_the_view(
+    engine: str, view: dict[str, Any], message: str
+) -> None:
+    parsed = parse_view({"resourceType": "ViewDefinition", "resource": "Patient", **view})
+    two = {**PATIENT, "name": [{"family": "Ash", "given": ["A", "B"]}, {"family": "Birch"}]}
+    with pytest.raises(ValidationFailed) as info:
+        get_engine(engine).run(parsed, ResourceList([two]))
+    assert info.value.message.endswith(message)  # Spark puts its error class first

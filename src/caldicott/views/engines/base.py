@@ -107,10 +107,22 @@ def resources_by_type(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapp
     return out
 
 
-def single_values(op: str) -> str:
+def single_values(op: str, location: str = "") -> str:
     """The error of an operator given several values on a side (FHIRPath makes it an
-    error, not the first of them nor nothing); every engine raises it in these words."""
-    return f"operator {op}: operands must be single values"
+    error, not the first of them nor nothing); every engine raises it in these words,
+    after the place in the view of the path holding the operator."""
+    return at(location, f"operator {op}: operands must be single values")
+
+
+def several_booleans(what: str, location: str = "") -> str:
+    """The error of several values where ``what`` (``and``, ``where()``, ...) wants one
+    boolean; every engine raises it in these words."""
+    return at(location, f"{what}: several values where one boolean was expected")
+
+
+def at(location: str, message: str) -> str:
+    """A message placed at a path of the view (``select[0].column[1].path: ...``)."""
+    return f"{location}: {message}" if location else message
 
 
 def not_of_type(location: str, name: str, kind: str) -> str:

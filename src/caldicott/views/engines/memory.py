@@ -18,12 +18,13 @@ from caldicott.views.engines.base import (
     Source,
     ViewResult,
     Warehouse,
+    at,
     ensure_supported,
     not_of_type,
 )
 from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool, unwrap
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
-from caldicott.views.model import Column, Select, ViewDefinition
+from caldicott.views.model import Column, Path, Select, ViewDefinition
 
 Row = dict[str, Any]
 
@@ -64,14 +65,24 @@ class MemoryEngine:
     def _included(view: ViewDefinition, env: Env) -> bool:
         evaluator = Evaluator(env)
         for where in view.where:
-            result = evaluator.eval(where.expr, [env.resource])
-            if result and not isinstance(unwrap(result[0]), bool):
+            result = _eval_at(evaluator, where, [env.resource])
+            if len(result) > 1 or (result and not isinstance(unwrap(result[0]), bool)):
                 raise ValidationFailed(
                     f"{where.location}: must evaluate to a boolean", path=where.location
                 )
             if to_bool(result, where.location) is not True:
                 return False
         return True
+
+
+def _eval_at(evaluator: Evaluator, path: Path, focus: list[Any]) -> list[Any]:
+    """A path of the view evaluated; an error it raises names where the path sits."""
+    try:
+        return evaluator.eval(path.expr, focus)
+    except ValidationFailed as exc:
+        if "path" in exc.detail:
+            raise
+        raise ValidationFailed(at(path.location, exc.message), path=path.location) from None
 
 
 def _resources(resource_type: str, source: Source) -> Iterator[Mapping[str, Any]]:
@@ -130,13 +141,13 @@ def _foci(select: Select, node: Any, env: Env) -> list[Any]:
             if not root:
                 found.append(item)
             for path in select.repeat:
-                for child in evaluator.eval(path.expr, [item]):
+                for child in _eval_at(evaluator, path, [item]):
                     traverse(child, False)
 
         traverse(node, True)
         return found
     assert select.for_each is not None
-    return evaluator.eval(select.for_each.expr, [node])
+    return _eval_at(evaluator, select.for_each, [node])
 
 
 def _process(select: Select, node: Any, env: Env, row_index: int) -> Iterator[Row]:
@@ -160,7 +171,7 @@ def _body(select: Select, focus: Any, env: Env, row_index: int) -> Iterator[Row]
     evaluator = Evaluator(scoped)
     parts: list[list[Row]] = []
     for col in select.columns:
-        parts.append([{col.name: _column_value(col, evaluator.eval(col.path.expr, [focus]))}])
+        parts.append([{col.name: _column_value(col, _eval_at(evaluator, col.path, [focus]))}])
     for sub in select.selects:
         parts.append(list(_process(sub, focus, scoped, row_index)))
     if select.union_all:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from caldicott.errors import ValidationFailed
-from caldicott.views.engines.base import single_values
+from caldicott.views.engines.base import several_booleans, single_values
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
@@ -103,7 +103,7 @@ def to_bool(coll: Collection, what: str = "expression") -> bool | None:
     if not coll:
         return None
     if len(coll) > 1:
-        raise ValidationFailed(f"{what}: a boolean was expected but several values were found")
+        raise ValidationFailed(several_booleans(what))
     value = unwrap(coll[0])
     return value if isinstance(value, bool) else True
 
@@ -313,11 +313,15 @@ Handler = Callable[[Evaluator, Collection, tuple[ast.Expr, ...]], Collection]
 
 
 def _where(ev: Evaluator, src: Collection, args: tuple[ast.Expr, ...]) -> Collection:
-    return [i for i in src if to_bool(ev.eval(args[0], [i]), "where()") is True]
+    return _matching(ev, src, args[0], "where()")
+
+
+def _matching(ev: Evaluator, src: Collection, criteria: ast.Expr, what: str) -> Collection:
+    return [i for i in src if to_bool(ev.eval(criteria, [i]), what) is True]
 
 
 def _exists(ev: Evaluator, src: Collection, args: tuple[ast.Expr, ...]) -> Collection:
-    return [bool(_where(ev, src, args) if args else src)]
+    return [bool(_matching(ev, src, args[0], "exists()") if args else src)]
 
 
 def _join(ev: Evaluator, src: Collection, args: tuple[ast.Expr, ...]) -> Collection:

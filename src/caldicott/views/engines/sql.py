@@ -57,7 +57,7 @@ class SqlGenerator:
         b = self.alias("b")
         conditions = []
         for where in self.view.where:
-            compiled = self.exprs.compile(where.expr, scope)
+            compiled = self.exprs.compile_at(where, scope)
             conditions.append(self.where_condition(compiled, where.location))
         if flat:
             fields = self.inline_fields(self.view.select, scope)
@@ -155,7 +155,7 @@ class SqlGenerator:
     def foci_sql(self, s: Select, item: str, outer: Scope) -> Sql:
         assert s.for_each is not None
         scope = Scope(self.d.list_of(item), outer.row_index, outer.resource, item, outer.fhir)
-        return self.exprs.compile(s.for_each.expr, scope)
+        return self.exprs.compile_at(s.for_each, scope)
 
     def foci_collection(self, s: Select, item: str, outer: Scope) -> str:
         return self.exprs.coll(self.foci_sql(s, item, outer))
@@ -173,7 +173,7 @@ class SqlGenerator:
 
         def paths_from(parent: str) -> list[str]:
             scope = Scope(d.list_of(parent), outer.row_index, outer.resource, parent)
-            return [self.exprs.coll(self.exprs.compile(p.expr, scope)) for p in s.repeat]
+            return [self.exprs.coll(self.exprs.compile_at(p, scope)) for p in s.repeat]
 
         folded = d.repeat_foci(paths_from, item, self.exprs.var)
         if folded is not None:
@@ -190,7 +190,7 @@ class SqlGenerator:
             parts = []
             for p, path in enumerate(s.repeat):
                 scope = Scope(d.list_of(parent), outer.row_index, outer.resource, parent)
-                coll = self.exprs.coll(self.exprs.compile(path.expr, scope))
+                coll = self.exprs.coll(self.exprs.compile_at(path, scope))
                 u = self.alias("u")
                 parts.append(
                     f"SELECT {u}.v AS v, {u}.j AS j, {p} AS p FROM "  # noqa: S608
@@ -235,7 +235,7 @@ class SqlGenerator:
 
     def column(self, col: Column, scope: Scope) -> str:
         d = self.d
-        e = self.exprs.compile(col.path.expr, scope)
+        e = self.exprs.compile_at(col.path, scope)
         if e.kind == "bool" and not col.collection:
             return e.sql
         if self.exprs.typed is not None and e.opt is not None and not col.collection:

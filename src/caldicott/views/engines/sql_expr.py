@@ -13,7 +13,7 @@ from decimal import Decimal
 import orjson
 
 from caldicott.errors import Unsupported
-from caldicott.views.engines.base import single_values
+from caldicott.views.engines.base import several_booleans, single_values
 from caldicott.views.engines.sql_dialect import Dialect, element_key
 from caldicott.views.engines.sql_typed import JsonPath, TypedPaths
 from caldicott.views.fhirpath import ast
@@ -26,7 +26,7 @@ from caldicott.views.fhirpath.types import (
     STRING_TYPES,
     normalise_type,
 )
-from caldicott.views.model import ConstantValue
+from caldicott.views.model import ConstantValue, Path
 
 WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?$"
 DATE_LIKE = r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?"
@@ -70,6 +70,8 @@ class ExprCompiler:
         self.constants = constants
         self.resource_type = resource_type
         self._vars = itertools.count()
+        #: where in the view the path being compiled sits (see :meth:`compile_at`)
+        self.location = ""
         # Root prefetch (DuckDB): the resource's top-level elements are extracted once per
         # row into a list, so each column does not parse the whole document again.
         self.root_item: str | None = None
@@ -100,7 +102,7 @@ class ExprCompiler:
         body = (
             f"CASE {d.length(v)} WHEN 0 THEN NULL WHEN 1 THEN "
             f"(CASE WHEN {d.is_bool(d.kind(item))} THEN {d.boolean(item)} ELSE TRUE END) "
-            f"ELSE {d.error(f'{what}: several values where one boolean was expected', 'BOOLEAN')}"
+            f"ELSE {d.error(several_booleans(what, self.location), 'BOOLEAN')}"
             f" END"
         )
         return d.let(e.sql, v, body)
@@ -128,6 +130,14 @@ class ExprCompiler:
         return Sql(self.nav(self.coll(source), key, choice), "coll")
 
     # expressions ------------------------------------------------------------------
+    def compile_at(self, path: Path, scope: Scope) -> Sql:
+        """A path of the view; the errors its SQL may raise name where it sits."""
+        outer, self.location = self.location, path.location
+        try:
+            return self.compile(path.expr, scope)
+        finally:
+            self.location = outer
+
     def compile(self, expr: ast.Expr, scope: Scope) -> Sql:
         d = self.d
         if isinstance(expr, ast.Member):
@@ -219,7 +229,7 @@ class ExprCompiler:
             return self.arith(op, left, right)
         if op == "&":
             d = self.d
-            many = d.string(d.error(single_values(op), d.json_type_name))
+            many = d.string(d.error(single_values(op, self.location), d.json_type_name))
             a, b = (
                 d.let(
                     self.coll(x),
@@ -256,7 +266,7 @@ class ExprCompiler:
         many = (
             f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
             if op in ("=", "!=")
-            else d.error(single_values(op), "BOOLEAN")
+            else d.error(single_values(op, self.location), "BOOLEAN")
         )
         mismatch = "FALSE" if op in ("=", "!=") else "NULL"
         if op == "!=":
@@ -289,7 +299,7 @@ class ExprCompiler:
         result = (
             f"CASE WHEN {d.length(a)} = 0 OR {d.length(b)} = 0 THEN {d.empty()} "
             f"WHEN {d.length(a)} > 1 OR {d.length(b)} > 1 THEN "
-            f"{d.list_of(d.error(single_values(op), d.json_type_name))} "
+            f"{d.list_of(d.error(single_values(op, self.location), d.json_type_name))} "
             f"WHEN {d.is_integer(kx)} AND {d.is_integer(ky)} AND '{op}' <> '/' THEN "
             f"{d.list_of(d.to_json(integer))} "
             f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "
