@@ -99,7 +99,7 @@ def test_the_warehouse_report_counts_each_file_once_however_often_loaded(  # typ
         [fd.patient("p1", 1), fd.patient("p2", 2, birthDate="1970-02-30")],
     )
     hot = fd.observation("o1", "p1", valueQuantity={"value": 900, "unit": "/min", "code": "/min"})
-    b = fd.write_ndjson(tmp_path / "in" / "b.ndjson", [hot])
+    fd.write_ndjson(tmp_path / "in" / "b.ndjson", [hot])
     for _ in range(3):
         assert cli("ingest", str(tmp_path / "in"), "--json").exit_code == 0
     report = cli("quality", "report", "--format", "json").json()
