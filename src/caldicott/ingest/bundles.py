@@ -66,16 +66,15 @@ def read_json(path: Path) -> Iterator[RawRecord]:
             raise NotFhir("a FHIR Bulk Data export manifest")
         yield _whole(name, raw)
         return
-    del raw
     if shape.bundle_type not in BUNDLE_TYPES or not shape.entry_is_array:
         why = (
             "entry must be an array"
             if shape.bundle_type in BUNDLE_TYPES
             else "Bundle.type must be collection, transaction, batch or searchset"
         )
-        data = text.encode("utf-8", "surrogateescape")
-        yield RawRecord(name, 1, data, reason("invalid-bundle", why, "Bundle.type"))
+        yield RawRecord(name, 1, raw, reason("invalid-bundle", why, "Bundle.type"))
         return
+    del raw  # the entries are taken from the text
     entries = shape.entries or []
     urls = _local_urls(entries)
     for i, entry in enumerate(entries, start=1):
