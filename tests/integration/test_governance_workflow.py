@@ -308,6 +308,11 @@ def test_people_rules(plane: ControlPlane) -> None:
             )
         with pytest.raises(PermissionDenied, match=r"person\.train"):
             people.record_training(s, AUDITOR, "dsa-course", date(2026, 1, 1), actor=CUSTODIAN)
+        # a final line break is not part of a code or a kind
+        with pytest.raises(InvalidArgument, match="organisation code"):
+            people.add_organisation(s, "RX9\n", "Trust", "nhs", actor=ADMIN)
+        with pytest.raises(InvalidArgument, match="training kind"):
+            people.record_training(s, AUDITOR, "dsa-course\n", date(2026, 1, 1), actor=ADMIN)
         found = people.profile(s, RESEARCHER.upper())
         assert found.missing_training(date(2026, 11, 1)) == []
         assert found.missing_training(date(2027, 6, 1)) == ["data-security-awareness"]

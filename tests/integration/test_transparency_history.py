@@ -100,12 +100,21 @@ def test_record_release_validates(control: ControlPlane, settings: Settings) -> 
         lambda s: record_release(s, "R", agreement("A"), MANIFEST, member_nhs_numbers=[ALICE]),
         lambda s: record_release(s, "R", agreement("A"), MANIFEST, member_hashes=["zz"]),
         lambda s: record_release(s, "", agreement("A"), MANIFEST, hasher=hasher),
+        # a final line break is not part of a hash or a date: such a member would never be
+        # found by the patient's own history
+        lambda s: record_release(s, "R", agreement("A"), MANIFEST + "\n"),
+        lambda s: record_release(
+            s, "R", agreement("A"), MANIFEST, member_hashes=[hasher(ALICE) + "\n"]
+        ),
+        lambda s: record_release(s, "R", agreement("A", end="2026-12-31\n"), MANIFEST),
     ]
     for call in bad_calls:
         with pytest.raises(InvalidArgument), control.session() as s:
             call(s)
     with pytest.raises(InvalidArgument), control.session() as s:
         access_history(s, ALICE)
+    with pytest.raises(InvalidArgument), control.session() as s:
+        access_history(s, hasher(ALICE) + "\n")
 
 
 def test_audit_events_follow_balp(control: ControlPlane, settings: Settings) -> None:

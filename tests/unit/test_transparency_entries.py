@@ -63,6 +63,8 @@ def test_bad_kind_actor_and_time() -> None:
     with pytest.raises(InvalidArgument):
         encode(0, CONSENT_CHANGE, "bad actor", {}, AT)
     with pytest.raises(InvalidArgument):
+        encode(0, CONSENT_CHANGE, "portal\n", {}, AT)
+    with pytest.raises(InvalidArgument):
         encode(0, CONSENT_CHANGE, "portal", {}, datetime(2026, 1, 1))
 
 

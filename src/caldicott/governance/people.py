@@ -93,7 +93,7 @@ def add_organisation(
     session: Session, code: str, name: str, kind: str, *, actor: str | None
 ) -> Organisation:
     _authorise(session, actor, "organisation.add")
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise InvalidArgument(f"organisation code {code!r}: use 2-20 capitals, digits or '-'")
     if kind not in ORGANISATION_KINDS:
         raise InvalidArgument(f"organisation kind {kind!r}: one of {', '.join(ORGANISATION_KINDS)}")
@@ -130,7 +130,7 @@ def add_person(
     bootstrap = actor is None and _bootstrapping(session)
     _authorise(session, actor, "person.add")
     email = email.strip().lower()
-    if not _EMAIL.match(email):
+    if not _EMAIL.fullmatch(email):
         raise InvalidArgument(f"email {email!r}: not an email address")
     bad = [r for r in roles if r not in ROLES]
     if bad:
@@ -163,7 +163,7 @@ def record_training(
     actor: str | None,
 ) -> Profile:
     who = _authorise(session, actor, "person.train")
-    if not _KIND.match(kind):
+    if not _KIND.fullmatch(kind):
         raise InvalidArgument(f"training kind {kind!r}: use lower-case words joined by '-'")
     expires = expires_on or completed_on + TRAINING_VALIDITY
     if expires <= completed_on:

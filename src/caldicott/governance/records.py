@@ -57,7 +57,7 @@ def reference_for(agreement_id: int) -> str:
 
 def parse_reference(text: str) -> int:
     """The agreement id in ``DUA-0001`` or ``1``."""
-    match = _REFERENCE.match(text.strip())
+    match = _REFERENCE.fullmatch(text.strip())
     if match is None:
         raise InvalidArgument(f"agreement {text!r}: give a reference such as DUA-0001")
     return int(match.group(1))

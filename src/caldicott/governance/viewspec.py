@@ -70,4 +70,4 @@ def mentioned_codes(view: dict[str, Any]) -> set[str]:
     collect(view.get("select", []))
     collect(view.get("constant", []))
     quoted = {code for text in texts for code in _QUOTED_CODE.findall(text)}
-    return quoted | {text for text in texts if _BARE_CODE.match(text)}
+    return quoted | {text for text in texts if _BARE_CODE.fullmatch(text)}

@@ -75,7 +75,7 @@ def to_audit_event(entry: Entry, origin: str) -> dict[str, Any]:
         }
     ]
     patient = entry.payload.get("patient")
-    if isinstance(patient, str) and _HEX.match(patient):
+    if isinstance(patient, str) and _HEX.fullmatch(patient):
         entities.append(
             {
                 "what": {"identifier": {"system": PSEUDONYM, "value": patient}},

@@ -62,7 +62,7 @@ def _check_value(value: Any, where: str) -> None:
             raise InvalidArgument(f"log payload {where}: a ten-digit number is refused")
         return
     if isinstance(value, str):
-        if not _HEX_DIGEST.match(value) and _NHS_SHAPE.search(value):
+        if not _HEX_DIGEST.fullmatch(value) and _NHS_SHAPE.search(value):
             raise InvalidArgument(
                 f"log payload {where}: a value shaped like an NHS number is refused; "
                 "record the patient's keyed hash instead"
@@ -97,7 +97,7 @@ def encode(
     """
     if not kind or len(kind) > 60 or not kind.replace(".", "").replace("_", "").isalnum():
         raise InvalidArgument(f"log entry kind {kind!r} is not a dotted name")
-    if not _ACTOR.match(actor):
+    if not _ACTOR.fullmatch(actor):
         raise InvalidArgument("log entry actor must be 1-200 characters of [A-Za-z0-9_.:@/+-]")
     _check_value(payload, "payload")
     doc = {

@@ -39,7 +39,7 @@ def _agreement(agreement: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidArgument(f"release agreement lacks {', '.join(missing)}")
     period = agreement["period"]
     if not isinstance(period, Mapping) or not all(
-        isinstance(period.get(k), str) and _DATE.match(period[k]) for k in ("start", "end")
+        isinstance(period.get(k), str) and _DATE.fullmatch(period[k]) for k in ("start", "end")
     ):
         raise InvalidArgument("release agreement period needs start and end as YYYY-MM-DD")
     out = {k: agreement[k] for k in AGREEMENT_FIELDS}
@@ -63,7 +63,7 @@ def record_release(
     """Log a release and its membership in the caller's transaction; return the entry index."""
     if not release_id or len(release_id) > 100:
         raise InvalidArgument("release id must be 1-100 characters")
-    if not _HEX.match(manifest_hash):
+    if not _HEX.fullmatch(manifest_hash):
         raise InvalidArgument("manifest hash must be a lower-case hex SHA-256")
     members = set(member_hashes)
     numbers = list(member_nhs_numbers)
@@ -71,7 +71,7 @@ def record_release(
         if hasher is None:
             raise InvalidArgument("member NHS numbers need the environment's patient hasher")
         members.update(hasher(n) for n in numbers)
-    bad = next((i for i, h in enumerate(sorted(members)) if not _HEX.match(h)), None)
+    bad = next((i for i, h in enumerate(sorted(members)) if not _HEX.fullmatch(h)), None)
     if bad is not None:
         raise InvalidArgument(f"member keyed hash {bad} is not a lower-case hex SHA-256")
     payload = {
@@ -91,7 +91,7 @@ def record_release(
 
 def access_history(session: Session, patient_hash: str) -> dict[str, Any]:
     """Every release that included this patient, each with its entry's inclusion proof."""
-    if not _HEX.match(patient_hash):
+    if not _HEX.fullmatch(patient_hash):
         raise InvalidArgument("a patient keyed hash is a lower-case hex SHA-256")
     indexes = session.scalars(
         select(ReleaseMember.entry_idx)
