@@ -26,7 +26,9 @@ from caldicott.views.fhirpath.types import (
     time_boundary,
 )
 
-REFERENCE = re.compile(r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?$")
+#: Matched whole (``fullmatch``): ``$`` would also match before a trailing newline, where
+#: the SQL engines' patterns (RE2, Java) do not, so ``Patient/p1\n`` has no key anywhere.
+REFERENCE = re.compile(r"(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?")
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ def _compare_items(a: Any, b: Any) -> int | None:
         return (na > nb) - (na < nb)
     if isinstance(a, str) and isinstance(b, str):
         ka, kb = temporal_kind(a), temporal_kind(b)
-        if ka and kb and ka != "time" and kb != "time" and _precision(a) != _precision(b):
-            return None
+        if ka and kb and (ka == "time") == (kb == "time"):
+            return _compare_temporal(a, b, SECONDS_END[ka == "time"])
         return (a > b) - (a < b)
     if isinstance(a, bool) and isinstance(b, bool):
         return (a > b) - (a < b)
@@ -135,8 +137,35 @@ def _compare_items(a: Any, b: Any) -> int | None:
     return None
 
 
+#: Where the seconds end in a dateTime (``YYYY-MM-DDThh:mm:ss``) and in a time.
+SECONDS_END = {False: 19, True: 8}
+
+
 def _precision(text: str) -> int:
-    return len(re.sub(r"(Z|[+-]\d{2}:\d{2})$", "", text))
+    """The length of a date, dateTime or time without its zone."""
+    return len(re.sub(r"(Z|[+-]\d{2}:\d{2})\Z", "", text))
+
+
+def _compare_temporal(a: str, b: str, seconds: int) -> int | None:
+    """Two dates, dateTimes or times compared precision by precision (FHIRPath N1 §6.1.1).
+
+    The first precision at which they differ decides; where one has a precision the other
+    lacks and they agree up to it, they cannot be compared (None). Seconds and their
+    fraction are one precision, compared as a number. Values of one precision compare
+    as written (zones are not normalised).
+    """
+    pa, pb = _precision(a), _precision(b)
+    if pa == pb:
+        return (a > b) - (a < b)
+    n = min(pa, pb)
+    if n >= seconds:  # both have seconds: 10:00:00 = 10:00:00.000
+        x, y = a[:seconds], b[:seconds]
+        if x != y:
+            return (x > y) - (x < y)
+        fx, fy = Decimal("0" + a[seconds:pa]), Decimal("0" + b[seconds:pb])
+        return (fx > fy) - (fx < fy)
+    x, y = a[:n], b[:n]
+    return (x > y) - (x < y) if x != y else None
 
 
 def _equal(left: Collection, right: Collection) -> Collection:
@@ -367,7 +396,7 @@ def _reference_key(ev: Evaluator, src: Collection, args: tuple[ast.Expr, ...]) -
     for item in src:
         value = unwrap(item)
         ref = value.get("reference") if isinstance(value, dict) else None
-        match = REFERENCE.match(ref) if isinstance(ref, str) else None
+        match = REFERENCE.fullmatch(ref) if isinstance(ref, str) else None
         if match and (wanted is None or match.group(1) == wanted):
             out.append(match.group(2))
     return out

@@ -173,7 +173,9 @@ class SparkDialect(TaggedDialect):
         return f"CAST(raise_error({self.quote(message)}) AS {sql_type})"
 
     def regex_match(self, text: str, pattern: str) -> str:
-        return f"regexp_like({text}, {self.quote('^(?:' + pattern + ')$')})"
+        # \z, not $: Java's $ also matches before a final line break (RE2's does not)
+        anchored = "^(?:" + pattern + r")\z"
+        return f"regexp_like({text}, {self.quote(anchored)})"
 
     def last_day(self, year: str, month: str) -> str:
         return (

@@ -28,14 +28,18 @@ from caldicott.views.fhirpath.types import (
 )
 from caldicott.views.model import ConstantValue, Path
 
-WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?$"
+# Patterns end with \z, not $: in Java (Spark) $ also matches before a final line break,
+# and a value or reference with one must not read as a date or a key on one engine only.
+WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?\z"
 DATE_LIKE = r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?"
-DATETIME_PARTS = (
-    r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})"
-    r"(?:\.(\d+))?)?)?)?(Z|[+-]\d{2}:\d{2})?$"
+DATETIME_BODY = (
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})"
+    r"(?:\.(\d+))?)?)?)?(Z|[+-]\d{2}:\d{2})?"
 )
-TIME_PARTS = r"^(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$"
-REFERENCE = r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?$"
+DATETIME_PARTS = rf"^{DATETIME_BODY}\z"
+TIME_BODY = r"(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
+TIME_PARTS = rf"^{TIME_BODY}\z"
+REFERENCE = r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?\z"
 CHOICE_PATTERN = "(" + "|".join(sorted(CHOICE_SUFFIXES)) + ")"
 
 
@@ -253,16 +257,10 @@ class ExprCompiler:
         kx, ky = d.kind(x), d.kind(y)
         sql_op = "<>" if op == "!=" else op
         sx, sy = d.string(x), d.string(y)
-        px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
-        py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
         temporal = {"date", "dateTime", "instant", "time"}
-        dated = left.type in temporal or right.type in temporal
         string_compare = f"({sx} {sql_op} {sy})"
-        precision = (
-            f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)} AND {px} <> {py}"
-        )
-        if dated:
-            string_compare = f"(CASE WHEN {precision} THEN NULL ELSE {string_compare} END)"
+        if left.type in temporal or right.type in temporal:
+            string_compare = self.temporal_compare(sql_op, sx, sy)
         many = (
             f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
             if op in ("=", "!=")
@@ -286,6 +284,34 @@ class ExprCompiler:
         )
         inner = d.let(self.coll(right), b, body)
         return Sql(d.let(self.coll(left), a, inner), "bool", "boolean")
+
+    def temporal_compare(self, sql_op: str, sx: str, sy: str) -> str:
+        """Two dates, dateTimes or times compared precision by precision, as the memory
+        engine's ``_compare_temporal`` does (FHIRPath N1 §6.1.1): the first precision
+        at which they differ decides, a precision only one has leaves them incomparable
+        (NULL), and seconds with their fraction are one precision."""
+        d = self.d
+        px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
+        py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
+        both_dates = f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)}"
+        both_times = f"{d.regex_match(sx, TIME_BODY)} AND {d.regex_match(sy, TIME_BODY)}"
+        cases = []
+        for test, end in ((both_dates, 19), (both_times, 8)):
+            n = f"least({px}, {py})"
+            cx, cy = f"substr({sx}, 1, {n})", f"substr({sy}, 1, {n})"
+            wx, wy = f"substr({sx}, 1, {end})", f"substr({sy}, 1, {end})"
+            # the fraction's digits (after the point), padded so that they compare as text
+            fx, fy = (
+                d.rpad(f"substr({s}, {end + 2}, greatest({p} - {end + 1}, 0))", 32, "0")
+                for s, p in ((sx, px), (sy, py))
+            )
+            cases.append(
+                f"WHEN {test} AND {px} <> {py} THEN (CASE "
+                f"WHEN {n} >= {end} AND {wx} <> {wy} THEN ({wx} {sql_op} {wy}) "
+                f"WHEN {n} >= {end} THEN ({fx} {sql_op} {fy}) "
+                f"WHEN {cx} <> {cy} THEN ({cx} {sql_op} {cy}) ELSE NULL END) "
+            )
+        return f"(CASE {''.join(cases)}ELSE ({sx} {sql_op} {sy}) END)"
 
     def arith(self, op: str, left: Sql, right: Sql) -> Sql:
         d = self.d

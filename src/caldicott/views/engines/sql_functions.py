@@ -12,7 +12,7 @@ from caldicott.views.fhirpath.types import normalise_type
 
 DATE_ONLY = r"\d{4}(-\d{2}(-\d{2})?)?"
 DATETIME_LIKE = r"\d{4}.*T.*"
-DECIMAL_PARTS = r"^[-+]?\d*(?:\.(\d*))?(?:[eE]([-+]?\d+))?$"
+DECIMAL_PARTS = r"^[-+]?\d*(?:\.(\d*))?(?:[eE]([-+]?\d+))?\z"
 ID_PATTERN = r"[A-Za-z0-9\-.]{1,64}"  # the id part of sql_expr.REFERENCE
 
 if TYPE_CHECKING:
@@ -131,7 +131,12 @@ def _type_of(c: ExprCompiler, source: ast.Expr | None, scope: Scope) -> str | No
 
 
 def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
-    from caldicott.views.engines.sql_expr import DATETIME_PARTS, TIME_PARTS
+    from caldicott.views.engines.sql_expr import (
+        DATETIME_BODY,
+        DATETIME_PARTS,
+        TIME_BODY,
+        TIME_PARTS,
+    )
 
     d = c.d
     v = c.var()
@@ -165,14 +170,14 @@ def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
     tf = d.rpad(f"coalesce(substr({g(TIME_PARTS, 4)}, 1, 3), '')", 3, "9" if high else "0")
     time = f"({th} || ':' || {tm} || ':' || {ts} || '.' || {tf})"
     if hint in ("dateTime", "instant"):
-        kind_case = f"WHEN {d.regex_match(s, DATETIME_PARTS[1:-1])} THEN {d.to_json(datetime)} "
+        kind_case = f"WHEN {d.regex_match(s, DATETIME_BODY)} THEN {d.to_json(datetime)} "
     elif hint == "time":
-        kind_case = f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
+        kind_case = f"WHEN {d.regex_match(s, TIME_BODY)} THEN {d.to_json(time)} "
     else:
         kind_case = (
             f"WHEN {d.regex_match(s, DATE_ONLY)} THEN {d.to_json(date)} "
             f"WHEN {d.regex_match(s, DATETIME_LIKE)} THEN {d.to_json(datetime)} "
-            f"WHEN {d.regex_match(s, TIME_PARTS[1:-1])} THEN {d.to_json(time)} "
+            f"WHEN {d.regex_match(s, TIME_BODY)} THEN {d.to_json(time)} "
         )
     item = (
         f"CASE WHEN {d.is_number(d.kind(v))} THEN {d.to_json(number)} "

@@ -1,0 +1,63 @@
+"""Dates, dateTimes and times compare precision by precision (FHIRPath N1 §6.1.1) on
+every engine: the first precision at which two values differ decides, a precision only
+one of them has leaves them incomparable (empty), and seconds with their fraction are
+one precision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from caldicott.views import parse_view
+from caldicott.views.engines import get_engine
+from caldicott.views.engines.base import ResourceList
+
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "birthDate": "1985-06",
+    "deceasedDateTime": "2020-01-01T10:00:00Z",
+}
+
+#: path -> the value every engine must give (None: empty)
+CASES: dict[str, Any] = {
+    "birthDate > @1980": True,
+    "birthDate < @1980": False,
+    "birthDate = @1980": False,
+    "birthDate != @1980": True,
+    "birthDate = @1985": None,
+    "birthDate >= @1985-06-07": None,
+    "birthDate < @1985-07-01": True,
+    "birthDate = @1985-06": True,
+    "deceased.ofType(dateTime) = @2020-01-01T10:00:00.000Z": True,
+    "deceased.ofType(dateTime) < @2020-01-01T10:00:00.5Z": True,
+    "deceased.ofType(dateTime) > @2019": True,
+    "deceased.ofType(dateTime) = @2020-01-01": None,
+    "deceased.ofType(dateTime) > @2020-01-01T09:59": True,
+    "@T10:00 < @T11": True,
+    "@T10:00 = @T10:00:00": None,
+    "@T10:00:00 = @T10:00:00.000": True,
+    "@T10:00:01 > @T10:00:00.999": True,
+}
+
+
+def _row(engine: str) -> dict[str, Any]:
+    columns = [{"name": f"c{n}", "path": path} for n, path in enumerate(CASES)]
+    view = parse_view(
+        {"resourceType": "ViewDefinition", "resource": "Patient", "select": [{"column": columns}]}
+    )
+    (row,) = get_engine(engine).run(view, ResourceList((PATIENT,))).dicts()
+    return dict(row)
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["memory", "duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])],
+)
+def test_temporal_comparisons(engine: str) -> None:
+    if engine == "spark":
+        pytest.importorskip("pyspark")
+    row = _row(engine)
+    got = {path: row[f"c{n}"] for n, path in enumerate(CASES)}
+    assert got == CASES
