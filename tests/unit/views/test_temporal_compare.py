@@ -39,6 +39,15 @@ CASES: dict[str, Any] = {
     "@T10:00 = @T10:00:00": None,
     "@T10:00:00 = @T10:00:00.000": True,
     "@T10:00:01 > @T10:00:00.999": True,
+    # zones: both values in UTC first (British Summer Time is +01:00)
+    "deceased.ofType(dateTime) = @2020-01-01T11:00:00+01:00": True,
+    "deceased.ofType(dateTime) = @2020-01-01T10:00:00+00:00": True,
+    "deceased.ofType(dateTime) < @2020-01-01T10:30:00+01:00": False,
+    "deceased.ofType(dateTime) > @2020-01-01T05:30:00-05:00": False,
+    "deceased.ofType(dateTime) = @2020-01-01T05:00:00.000-05:00": True,
+    "@2024-06-01T00:30:00+01:00 < @2024-06-01": True,
+    "@2024-06-01T00:30+01:00 = @2024-05-31T23:30Z": True,
+    "@2024-12-31T23:30:00-01:00 > @2024": True,
 }
 
 

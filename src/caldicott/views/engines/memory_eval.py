@@ -21,6 +21,7 @@ from caldicott.views.fhirpath.types import (
     date_boundary,
     datetime_boundary,
     decimal_boundary,
+    in_utc,
     normalise_type,
     temporal_kind,
     time_boundary,
@@ -128,6 +129,8 @@ def _compare_items(a: Any, b: Any) -> int | None:
     if isinstance(a, str) and isinstance(b, str):
         ka, kb = temporal_kind(a), temporal_kind(b)
         if ka and kb and (ka == "time") == (kb == "time"):
+            if ka != "time":
+                a, b = in_utc(a), in_utc(b)
             return _compare_temporal(a, b, SECONDS_END[ka == "time"])
         return (a > b) - (a < b)
     if isinstance(a, bool) and isinstance(b, bool):

@@ -172,6 +172,13 @@ class SparkDialect(TaggedDialect):
     def error(self, message: str, sql_type: str) -> str:
         return f"CAST(raise_error({self.quote(message)}) AS {sql_type})"
 
+    def minute_shifted(self, minute: str, offset: str) -> str:
+        spans = ((1, 4), (6, 2), (9, 2), (12, 2), (15, 2))
+        parts = ", ".join(f"CAST(substr({minute}, {at}, {n}) AS INT)" for at, n in spans)
+        stamp = f"try_make_timestamp_ntz({parts}, 0)"
+        layout = self.quote("yyyy-MM-dd'T'HH:mm")
+        return f"date_format(timestampadd(MINUTE, {offset}, {stamp}), {layout})"
+
     def regex_match(self, text: str, pattern: str) -> str:
         # \z, not $: Java's $ also matches before a final line break (RE2's does not)
         anchored = "^(?:" + pattern + r")\z"

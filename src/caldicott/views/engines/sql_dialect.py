@@ -230,6 +230,11 @@ class Dialect:
     def str_len(self, text: str) -> str:
         return f"length({text})"
 
+    def minute_shifted(self, minute: str, offset: str) -> str:
+        """``YYYY-MM-DDThh:mm`` text moved by ``offset`` minutes; NULL if it is no real time."""
+        stamp = f"try_strptime({minute}, '%Y-%m-%dT%H:%M')"
+        return f"strftime({stamp} + to_minutes(CAST({offset} AS BIGINT)), '%Y-%m-%dT%H:%M')"
+
     def instr(self, text: str, needle: str) -> str:
         return f"instr({text}, {self.quote(needle)})"
 

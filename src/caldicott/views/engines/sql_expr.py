@@ -24,6 +24,7 @@ from caldicott.views.fhirpath.types import (
     COMPLEX,
     INTEGER_TYPES,
     STRING_TYPES,
+    ZONED,
     normalise_type,
 )
 from caldicott.views.model import ConstantValue, Path
@@ -260,7 +261,10 @@ class ExprCompiler:
         temporal = {"date", "dateTime", "instant", "time"}
         string_compare = f"({sx} {sql_op} {sy})"
         if left.type in temporal or right.type in temporal:
-            string_compare = self.temporal_compare(sql_op, sx, sy)
+            u, w = self.var(), self.var()
+            string_compare = d.let(
+                self.in_utc(sx), u, d.let(self.in_utc(sy), w, self.temporal_compare(sql_op, u, w))
+            )
         many = (
             f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
             if op in ("=", "!=")
@@ -284,6 +288,25 @@ class ExprCompiler:
         )
         inner = d.let(self.coll(right), b, body)
         return Sql(d.let(self.coll(left), a, inner), "bool", "boolean")
+
+    def in_utc(self, text: str) -> str:
+        """A dateTime with a zone moved to UTC and written with Z, as
+        :func:`~caldicott.views.fhirpath.types.in_utc` does; any other value as it is."""
+        d = self.d
+        size = d.str_len(text)
+        sign, hours, minutes = (
+            f"substr({text}, {size} - {k}, {n})" for k, n in ((5, 1), (4, 2), (1, 2))
+        )
+        offset = (
+            f"((CAST({hours} AS INT) * 60 + CAST({minutes} AS INT)) "
+            f"* (CASE WHEN {sign} = '+' THEN -1 ELSE 1 END))"
+        )
+        moved = d.minute_shifted(f"substr({text}, 1, 16)", offset)
+        rest = f"substr({text}, 17, {size} - 22)"  # the seconds and fraction, if any
+        return (
+            f"(CASE WHEN {d.regex_match(text, ZONED.pattern)} "
+            f"THEN coalesce({moved} || {rest} || 'Z', {text}) ELSE {text} END)"
+        )
 
     def temporal_compare(self, sql_op: str, sx: str, sy: str) -> str:
         """Two dates, dateTimes or times compared precision by precision, as the memory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 PRIMITIVES = (
@@ -156,6 +157,27 @@ def temporal_kind(text: str) -> str | None:
     if TIME.fullmatch(text):
         return "time"
     return None
+
+
+#: A dateTime to the minute at least, with a zone: what :func:`in_utc` moves.
+ZONED = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^Z+-]*)([+-])(\d{2}):(\d{2})")
+
+
+def in_utc(text: str) -> str:
+    """A dateTime with a zone other than Z moved to UTC and written with Z, to the same
+    precision (``2024-06-01T00:30:00+01:00`` is ``2024-05-31T23:30:00Z``); any other
+    value as it is. Values with zones compare only once both are in UTC."""
+    m = ZONED.fullmatch(text)
+    if m is None:
+        return text
+    minute, rest, sign, hours, minutes = m.groups()
+    try:
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        at = datetime.strptime(minute, "%Y-%m-%dT%H:%M")
+        moved = at - offset if sign == "+" else at + offset
+    except (ValueError, OverflowError):  # not a real date, or beyond year 1 or 9999
+        return text
+    return f"{moved.year:04d}{moved.strftime('-%m-%dT%H:%M')}{rest}Z"
 
 
 def decimal_boundary(value: Decimal, high: bool) -> Decimal:
