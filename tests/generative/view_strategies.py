@@ -22,6 +22,15 @@ VALID_DATES = ["1970", "1980-04", "1990-12-31", "2001-02-03"]
 DATES = st.sampled_from([*VALID_DATES, "1985-06-07\n"])
 #: Decimals as a source may write them (trailing zeros and exponents carry precision).
 DECIMALS = st.sampled_from(["1.50", "1.5", "0.000", "-2.25", "1E+2", "1.25e-3", "3"])
+#: dateTimes of several precisions and zones (British Summer Time is +01:00).
+DATETIMES = [
+    "2020-01-01",
+    "2020-06",
+    "2020-06-01T00:30:00+01:00",
+    "2020-05-31T23:30:00Z",
+    "2020-06-01T10:00:00.250-05:00",
+    "2020-06-01T15:00:00.25+00:00",
+]
 MEASURE_URL = "https://example.org/measure"
 GROUP_URL = "https://example.org/group"
 PART_URL = "https://example.org/part"
@@ -128,7 +137,7 @@ def patients(draw: st.DrawFn, index: int) -> dict[str, Any]:
     extensions += draw(st.lists(groups(), max_size=2))
     if extensions:
         out["extension"] = draw(st.permutations(extensions))
-    deceased = draw(st.sampled_from([None, True, False, "2020-01-01"]))
+    deceased = draw(st.sampled_from([None, True, False, *DATETIMES]))
     if isinstance(deceased, bool):
         out["deceasedBoolean"] = deceased
     elif deceased is not None:
@@ -196,6 +205,11 @@ PATIENT_COLUMNS = [
     ("generalPractitioner.first().getReferenceKey()", "string"),
     ("generalPractitioner.getReferenceKey(Organization).exists()", "boolean"),
     ("managingOrganization.reference", "string"),
+    ("deceased.ofType(dateTime) > @2020-05-31T23:00:00Z", "boolean"),
+    ("deceased.ofType(dateTime) = @2020-05-31T23:30Z", "boolean"),
+    ("deceased.ofType(dateTime) <= @2020-06-01T15:00:00.250Z", "boolean"),
+    ("deceased.ofType(dateTime) < @2020-06", "boolean"),
+    ("deceased.ofType(dateTime) >= birthDate", "boolean"),
     ("%kword", "string"),
     ("%krank", "integer"),
     ("%kflag", "boolean"),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from caldicott.views import parse_view
 from caldicott.views.engines.base import ResourceList
 from caldicott.views.engines.duckdb import DuckDBEngine
 from caldicott.views.engines.sql_dialect import quote_text
+from caldicott.views.model import ViewDefinition
 
 HOSTILE = 'x\'); DROP TABLE "fhir_Patient"; --'
 
 
-def test_string_literals_and_constants_are_bound_not_pasted() -> None:
-    view = parse_view(
+def _hostile_view() -> ViewDefinition:
+    return parse_view(
         {
             "resource": "Patient",
             "constant": [{"name": "bad", "valueString": HOSTILE}],
@@ -31,11 +33,32 @@ def test_string_literals_and_constants_are_bound_not_pasted() -> None:
             ],
         }
     )
+
+
+RESOURCES = ({"resourceType": "Patient", "id": "p1", "name": [{"family": HOSTILE}]},)
+
+
+def test_string_literals_and_constants_are_bound_not_pasted() -> None:
+    view = _hostile_view()
     sql, params = DuckDBEngine().compile(view, '"fhir_Patient"')
     assert "DROP TABLE" not in sql
     assert orjson.dumps(HOSTILE).decode() in params.values()
-    resources = ({"resourceType": "Patient", "id": "p1", "name": [{"family": HOSTILE}]},)
-    result = DuckDBEngine().run(view, ResourceList(resources))
+    result = DuckDBEngine().run(view, ResourceList(RESOURCES))
+    assert result.rows == [("p1", True)]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_binds_literals_and_constants_too() -> None:
+    pytest.importorskip("pyspark")
+    from caldicott.views.engines.spark import SparkEngine
+
+    view = _hostile_view()
+    engine = SparkEngine()
+    sql, params = engine.compile(view, "`fhir_Patient`")
+    assert "DROP TABLE" not in sql
+    assert orjson.dumps(HOSTILE).decode() in params.values()
+    result = engine.run(view, ResourceList(RESOURCES))
     assert result.rows == [("p1", True)]
 
 
