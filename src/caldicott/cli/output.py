@@ -87,7 +87,11 @@ class RateColumn(ProgressColumn):
         self.unit = unit
 
     def render(self, task: Task) -> Text:
+        """Rich's recent rate; before it has two samples (or for a task without a total,
+        which never finishes), the average so far."""
         speed = task.finished_speed or task.speed
+        if not speed and task.completed and task.elapsed:
+            speed = task.completed / task.elapsed
         return Text(f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s")
 
 
