@@ -40,7 +40,7 @@ def test_duckdb_agrees_with_memory(view: dict[str, Any], resources: list[dict[st
 
 @pytest.mark.spark
 @pytest.mark.slow
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(view=views(), resources=populations())
 def test_spark_agrees_with_memory(view: dict[str, Any], resources: list[dict[str, Any]]) -> None:
     pytest.importorskip("pyspark")

@@ -165,7 +165,9 @@ def constants(draw: st.DrawFn) -> list[dict[str, Any]]:
     ]
 
 
-# Paths that yield at most one value in each context, and their types.
+# Paths that yield at most one value in each context, and their types. Operators the SQL
+# engines declare unsupported (in, contains, |, ~, div, mod, is, as) are left to
+# tests/unit/views/test_capabilities.py.
 PATIENT_COLUMNS = [
     ("id", "id"),
     ("active", "boolean"),
@@ -210,6 +212,19 @@ PATIENT_COLUMNS = [
     ("deceased.ofType(dateTime) <= @2020-06-01T15:00:00.250Z", "boolean"),
     ("deceased.ofType(dateTime) < @2020-06", "boolean"),
     ("deceased.ofType(dateTime) >= birthDate", "boolean"),
+    ("telecom.rank.first() / 4", "decimal"),
+    ("telecom.rank.first() - %krank", "integer"),
+    ("active implies gender = 'male'", "boolean"),
+    ("active xor name.exists()", "boolean"),
+    ("name.first().family + '!'", "string"),
+    ("extension.value.ofType(decimal).first() * 2", "decimal"),
+    ("extension.value.ofType(decimal).first() + telecom.rank.first()", "decimal"),
+    ("extension.value.ofType(decimal).first() < %kdecimal", "boolean"),
+    ("birthDate = @1990-12-31", "boolean"),
+    ("birthDate != %kdate", "boolean"),
+    ("name.where(given.exists() and family.exists()).count()", "integer"),
+    ("name.exists(use = 'official')", "boolean"),
+    ("telecom.where(rank.exists()).rank.last()", "integer"),
     ("%kword", "string"),
     ("%krank", "integer"),
     ("%kflag", "boolean"),
