@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.views.engine_params import ENGINES
 
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
@@ -55,13 +56,8 @@ def _rows(engine: str, refs: list[str]) -> list[dict[str, Any]]:
     return sorted(result.dicts(), key=lambda r: int(str(r["id"])[1:]))
 
 
-@pytest.mark.parametrize(
-    "engine",
-    ["memory", "duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_reference_keys(engine: str) -> None:
-    if engine == "spark":
-        pytest.importorskip("pyspark")
     refs = list(FORMS)
     got = [(r["key"], r["gp"]) for r in _rows(engine, refs)]
     assert got == [FORMS[ref] for ref in refs]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.views.engine_params import ENGINES
 
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
@@ -60,13 +61,8 @@ def _row(engine: str) -> dict[str, Any]:
     return dict(row)
 
 
-@pytest.mark.parametrize(
-    "engine",
-    ["memory", "duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])],
-)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_temporal_comparisons(engine: str) -> None:
-    if engine == "spark":
-        pytest.importorskip("pyspark")
     row = _row(engine)
     got = {path: row[f"c{n}"] for n, path in enumerate(CASES)}
     assert got == CASES
