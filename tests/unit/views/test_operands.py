@@ -3,6 +3,7 @@ the first value, nor nothing: either would be a wrong answer that looks like a r
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -117,3 +118,22 @@ def test_errors_at_run_time_name_the_path_in_the_view(
     with pytest.raises(ValidationFailed) as info:
         get_engine(engine).run(parsed, ResourceList([two]))
     assert info.value.message.endswith(message)  # Spark puts its error class first
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("-5 div 2", -2),
+        ("-5 mod 2", -1),
+        ("5 mod -2", 1),
+        ("5 mod 2", 1),
+        ("-5.5 mod 2", Decimal("-1.5")),
+        ("5.5 mod 0.7", Decimal("0.6")),
+        ("5 mod 0", None),
+    ],
+)
+def test_div_and_mod_truncate_together(path: str, value: Any) -> None:
+    """(a div b) * b + (a mod b) = a, on the memory engine (the SQL engines declare both
+    operators unsupported)."""
+    (row,) = get_engine("memory").run(_view(path), ResourceList([PATIENT])).dicts()
+    assert row["c"] == value

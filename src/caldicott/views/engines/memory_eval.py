@@ -214,7 +214,12 @@ def _arith(op: str, left: Collection, right: Collection) -> Collection:
         if op == "div":
             return [] if nb == 0 else [int(Decimal(na) // Decimal(nb))]
         if op == "mod":
-            return [] if nb == 0 else [na % nb]
+            # the remainder of div's truncated quotient: -5 mod 2 is -1 (Python's % on
+            # integers floors, giving 1, so (a div b) * b + (a mod b) would not be a)
+            if nb == 0:
+                return []
+            rest = Decimal(na) % Decimal(nb)
+            return [int(rest) if isinstance(na, int) and isinstance(nb, int) else rest]
     except InvalidOperation:
         return []
     raise AssertionError(op)
