@@ -154,8 +154,8 @@ def _compare_temporal(a: str, b: str, seconds: int) -> int | None:
 
     The first precision at which they differ decides; where one has a precision the other
     lacks and they agree up to it, they cannot be compared (None). Seconds and their
-    fraction are one precision, compared as a number. Values of one precision compare
-    as written (zones are not normalised).
+    fraction are one precision, compared as a number. The caller moves dateTimes with a
+    zone to UTC first (``in_utc``), so values of one precision compare as text.
     """
     pa, pb = _precision(a), _precision(b)
     if pa == pb:
