@@ -117,3 +117,28 @@ def test_files_with_records_are_never_reported_empty(cli, tmp_path: Path) -> Non
         "a.ndjson": "read",
         "b.ndjson": "read",
     }
+
+
+def test_a_repaired_truncated_file_resolves_its_record(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A file-level problem has no resource to be accepted again; reading the same file
+    to the end (repaired) resolves it, and only it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    whole = gzip.compress(b"\n".join(fd.line(fd.patient(f"g{i}", i)) for i in range(300)))
+    target = folder / "export.ndjson.gz"
+    target.write_bytes(whole[: len(whole) // 2])
+    other = folder / "other.ndjson.gz"
+    other.write_bytes(whole[: len(whole) // 3])
+    first = cli("ingest", str(folder), "--json").json()
+    assert first["quarantined"] == 2
+    assert cli("quarantine", "list", "--json").json()["count"] == 2
+
+    target.write_bytes(whole)  # the custodian fetches the export again
+    again = cli("ingest", str(target), "--json").json()
+    assert again["quarantined"] == 0 and again["resolved_quarantine"] == 1
+    [left] = cli("quarantine", "list", "--json").json()["records"]
+    assert Path(left["file"]).name == "other.ndjson.gz"  # still truncated, still open
+
+    # a load that is itself cut short resolves nothing
+    other.write_bytes(whole[: len(whole) // 4])
+    assert cli("ingest", str(other), "--json").json()["resolved_quarantine"] == 0

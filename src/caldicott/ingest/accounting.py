@@ -90,6 +90,11 @@ class Tally:
                 out[file][key][code] = n
         return out
 
+    def free_of(self, files: list[str], codes: tuple[str, ...]) -> list[str]:
+        """Those of ``files`` none of whose records this load refused for ``codes``."""
+        troubled = {f for f, code in self.file_reasons if code in codes}
+        return [f for f in files if f not in troubled]
+
     def totals(self) -> Counts:
         total = Counts()
         for c in self.files.values():

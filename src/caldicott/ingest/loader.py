@@ -29,7 +29,7 @@ from caldicott.ingest.batch import Batch
 from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Findings, reference_paths
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
-from caldicott.ingest.reasons import Reason, reason
+from caldicott.ingest.reasons import FILE_PROBLEMS, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
 from caldicott.ingest.sources import (
     Block,
@@ -213,6 +213,10 @@ class Loader:
             self._writer.shutdown(wait=True)  # a transaction under way ends first
             held.close()
         self.tally.check()
+        # a file read to the end now, repaired, resolves its file-level records
+        read = [r.path for r in reports if r.status in ("read", "empty")]
+        whole = self.tally.free_of(read, FILE_PROBLEMS)
+        self.resolved += self.quarantine.resolve_files(self.load_id, whole, FILE_PROBLEMS)
         result = LoadResult(
             self.load_id,
             self.source,

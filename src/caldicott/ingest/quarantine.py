@@ -231,6 +231,26 @@ class Quarantine:
                     done += int(getattr(result, "rowcount", 0) or 0)
         return done
 
+    def resolve_files(self, load_id: str, files: Sequence[str], codes: Sequence[str]) -> int:
+        """Mark resolved the open records of these files refused for these file-level
+        reasons (an unreadable file, a truncated gzip): the files were read whole now."""
+        done = 0
+        now = utcnow()
+        values = {"status": "resolved", "resolved_at": now, "resolved_load_id": load_id}
+        with self.control.session() as s:
+            for some in _slices(list(files)):
+                result = s.execute(
+                    update(QuarantineRecord)
+                    .where(
+                        QuarantineRecord.file.in_(some),
+                        QuarantineRecord.reason_code.in_(list(codes)),
+                        QuarantineRecord.status == "open",
+                    )
+                    .values(**values)
+                )
+                done += int(getattr(result, "rowcount", 0) or 0)
+        return done
+
     def open_keys(self) -> set[tuple[str, str]]:
         """(type, id) of open records, to notice when a repaired one is accepted."""
         with self.control.session() as s:

@@ -84,3 +84,8 @@ def shown_key(key: str) -> str:
 
 def is_error(found: list[Reason]) -> bool:
     return any(CODES[r.code][0] == ERROR for r in found)
+
+
+#: Reasons that a file, not a record, was at fault: once the same file is read to the end
+#: (repaired), its records refused for them are resolved.
+FILE_PROBLEMS = ("unreadable-file", "truncated-gzip")
