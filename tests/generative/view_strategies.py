@@ -102,5 +102,7 @@ def views(draw: st.DrawFn) -> dict[str, Any]:
         "select": selects,
     }
     if draw(st.booleans()):
-        view["where"] = [{"path": draw(st.sampled_from(pools.wheres))}]
+        # several filters must all hold
+        chosen = draw(st.lists(st.sampled_from(pools.wheres), min_size=1, max_size=2))
+        view["where"] = [{"path": path} for path in chosen]
     return view
