@@ -9,13 +9,11 @@ quarantine (idempotent too). Records whose references are not yet resolvable are
 
 from __future__ import annotations
 
-import gc
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from caldicott.ingest.accounting import UNPARSED, Counts, Tally
 from caldicott.ingest.batch import Batch
 from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Findings, reference_paths
+from caldicott.ingest.garbage import between_batches, fewer_collections
 from caldicott.ingest.quarantine import Quarantine, Refused, exported_id
 from caldicott.ingest.reasons import FILE_PROBLEMS, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
@@ -106,43 +105,6 @@ _EMPTY_FILE: dict[str, Any] = {
 }
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect garbage only between batches during a load (restored after).
-
-    A batch and the records in flight to workers are hundreds of thousands of live
-    containers, and any collection walks them: the default thresholds cost a sixth of a
-    load, and even a 100,000-allocation threshold cost 11 s of a 100,000-patient load
-    (182 collections of 60 ms, measured). Records hold no reference cycles, so
-    reference counting frees them; the loader collects after a batch
-    (:func:`_between_batches`), when the batch is gone and enough may have built up, for
-    what else makes cycles.
-    """
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
-
-
-#: Containers made (and not freed) since the last collection before the loader collects
-#: between batches. Most batches leave a few hundred; a collection walks everything young,
-#: the batch being filled and the findings in flight included (20-90 ms each, measured),
-#: so it waits until garbage could have built up.
-COLLECT_AFTER = 20_000
-
-
-def _between_batches() -> None:
-    """The one collection of a batch, if due: young objects only (see _fewer_collections)."""
-    if gc.get_count()[0] >= COLLECT_AFTER:
-        gc.collect(1)
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -197,7 +159,7 @@ class Loader:
         sizes = [_size(path) for path, _ in to_read]
         workers = worker_count(self.settings.ingest_workers, sum(sizes))
         try:
-            with _fewer_collections():
+            with fewer_collections():
                 for item, found in examined(self._stream(to_read, reports), workers):
                     if found is None:  # refused as read (unreadable, truncated, too long)
                         assert isinstance(item, RawRecord) and item.problem is not None
@@ -291,7 +253,7 @@ class Loader:
             lo = hi
             if len(self.pending) >= self.batch_size:
                 self._flush(held)
-                _between_batches()
+                between_batches()
 
     def _export_id(self, file: str) -> int | None:
         if file != self._last_file:

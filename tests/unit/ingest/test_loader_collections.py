@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from caldicott.ingest import loader
+from caldicott.ingest import garbage
 
 
 class _Node:
@@ -14,11 +14,11 @@ class _Node:
 
 
 def test_a_little_garbage_waits_and_much_is_collected() -> None:
-    with loader._fewer_collections():  # as during a load: no automatic collection
+    with garbage.fewer_collections():  # as during a load: no automatic collection
         few = weakref.ref(_Node())
-        loader._between_batches()
+        garbage.between_batches()
         assert few() is not None  # not worth a walk of everything young yet
-        many = [_Node() for _ in range(loader.COLLECT_AFTER)]
+        many = [_Node() for _ in range(garbage.COLLECT_AFTER)]
         del many
-        loader._between_batches()
-        assert few() is None and gc.get_count()[0] < loader.COLLECT_AFTER
+        garbage.between_batches()
+        assert few() is None and gc.get_count()[0] < garbage.COLLECT_AFTER
