@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from caldicott.applog import redact
@@ -52,6 +52,21 @@ Place = tuple[str, str, int]
 def _slices(values: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), IN_LIST):
         yield values[start : start + IN_LIST]
+
+
+def _resolution(load_id: str) -> dict[str, Any]:
+    """What marking records resolved by this load, now, sets."""
+    return {"status": "resolved", "resolved_at": utcnow(), "resolved_load_id": load_id}
+
+
+def _resolve_where(s: Session, values: dict[str, Any], *conditions: ColumnElement[bool]) -> int:
+    """Mark the open records meeting ``conditions`` resolved (``values``); how many."""
+    result = s.execute(
+        update(QuarantineRecord)
+        .where(*conditions, QuarantineRecord.status == "open")
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass
@@ -203,53 +218,36 @@ class Quarantine:
         """Mark records resolved: by exported id, or by the (type, id) now accepted."""
         if not ids and not keys:
             return 0
-        done = 0
-        now = utcnow()
+        by_type: dict[str, list[str]] = {}
+        for rtype, rid in keys:
+            by_type.setdefault(rtype, []).append(rid)
+        values = _resolution(load_id)
         with self.control.session() as s:
-            values = {"status": "resolved", "resolved_at": now, "resolved_load_id": load_id}
-            if ids:
-                result = s.execute(
-                    update(QuarantineRecord)
-                    .where(QuarantineRecord.id.in_(list(ids)), QuarantineRecord.status == "open")
-                    .values(**values)
-                )
-                done += int(getattr(result, "rowcount", 0) or 0)
-            by_type: dict[str, list[str]] = {}
-            for rtype, rid in keys:
-                by_type.setdefault(rtype, []).append(rid)
+            done = _resolve_where(s, values, QuarantineRecord.id.in_(list(ids))) if ids else 0
             for rtype, rids in by_type.items():
                 for some_rids in _slices(rids):
-                    result = s.execute(
-                        update(QuarantineRecord)
-                        .where(
-                            QuarantineRecord.resource_type == rtype,
-                            QuarantineRecord.resource_id.in_(some_rids),
-                            QuarantineRecord.status == "open",
-                        )
-                        .values(**values)
+                    done += _resolve_where(
+                        s,
+                        values,
+                        QuarantineRecord.resource_type == rtype,
+                        QuarantineRecord.resource_id.in_(some_rids),
                     )
-                    done += int(getattr(result, "rowcount", 0) or 0)
         return done
 
     def resolve_files(self, load_id: str, files: Sequence[str], codes: Sequence[str]) -> int:
         """Mark resolved the open records of these files refused for these file-level
         reasons (an unreadable file, a truncated gzip): the files were read whole now."""
-        done = 0
-        now = utcnow()
-        values = {"status": "resolved", "resolved_at": now, "resolved_load_id": load_id}
+        values = _resolution(load_id)
         with self.control.session() as s:
-            for some in _slices(list(files)):
-                result = s.execute(
-                    update(QuarantineRecord)
-                    .where(
-                        QuarantineRecord.file.in_(some),
-                        QuarantineRecord.reason_code.in_(list(codes)),
-                        QuarantineRecord.status == "open",
-                    )
-                    .values(**values)
+            return sum(
+                _resolve_where(
+                    s,
+                    values,
+                    QuarantineRecord.file.in_(some),
+                    QuarantineRecord.reason_code.in_(list(codes)),
                 )
-                done += int(getattr(result, "rowcount", 0) or 0)
-        return done
+                for some in _slices(list(files))
+            )
 
     def open_keys(self) -> set[tuple[str, str]]:
         """(type, id) of open records, to notice when a repaired one is accepted."""

@@ -318,10 +318,10 @@ class ExprCompiler:
         py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
         both_dates = f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)}"
         both_times = f"{d.regex_match(sx, TIME_BODY)} AND {d.regex_match(sy, TIME_BODY)}"
+        n = f"least({px}, {py})"
+        cx, cy = f"substr({sx}, 1, {n})", f"substr({sy}, 1, {n})"
         cases = []
         for test, end in ((both_dates, 19), (both_times, 8)):
-            n = f"least({px}, {py})"
-            cx, cy = f"substr({sx}, 1, {n})", f"substr({sy}, 1, {n})"
             wx, wy = f"substr({sx}, 1, {end})", f"substr({sy}, 1, {end})"
             # the fraction's digits (after the point), padded so that they compare as text
             fx, fy = (
