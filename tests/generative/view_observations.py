@@ -131,6 +131,13 @@ OBSERVATION_COLUMNS = [
     ("%rowIndex", "integer"),
     ("%kdecimal", "decimal"),
     ("value.ofType(Quantity).value >= %kdecimal", "boolean"),
+    ("value is Quantity", "boolean"),
+    ("value is CodeableConcept", "boolean"),
+    ("(value as Quantity).unit", "string"),
+    ("(effective as Period).start", "dateTime"),
+    ("effective is dateTime", "boolean"),
+    (f"'{SYSTOLIC}' in component.code.coding.code", "boolean"),
+    ("(category.coding.code | code.coding.code).count()", "integer"),
 ]
 COMPONENT_COLUMNS = [
     ("code.coding.first().code", "code"),
@@ -138,6 +145,7 @@ COMPONENT_COLUMNS = [
     ("value.ofType(Quantity).unit", "string"),
     ("value.ofType(string)", "string"),
     ("value.ofType(Quantity).value * 2", "decimal"),
+    ("value is Quantity", "boolean"),
     ("%rowIndex", "integer"),
 ]
 CODING_COLUMNS = [

@@ -115,9 +115,9 @@ def patients(draw: st.DrawFn, index: int) -> dict[str, Any]:
     return out
 
 
-# Paths that yield at most one value in each context, and their types. Operators the SQL
-# engines declare unsupported (in, contains, |, ~, div, mod, is, as) are left to
-# tests/unit/views/test_capabilities.py.
+# Paths that yield at most one value in each context, and their types. Equivalence (~, !~),
+# which the SQL engines declare unsupported, is left to tests/unit/views/test_capabilities.py;
+# div and mod see integers only (the SQL engines refuse decimals there).
 PATIENT_COLUMNS = [
     ("id", "id"),
     ("active", "boolean"),
@@ -184,6 +184,20 @@ PATIENT_COLUMNS = [
     ("telecom.where(rank >= %krank).count()", "integer"),
     ("birthDate > %kdate", "boolean"),
     ("active = %kflag", "boolean"),
+    ("telecom.rank.first() div 2", "integer"),
+    ("telecom.rank.first() mod %krank", "integer"),
+    ("name.count() div %krank", "integer"),
+    ("%kword in name.family", "boolean"),
+    ("name.given contains 'ann'", "boolean"),
+    ("telecom.rank.first() in (telecom.rank | 3)", "boolean"),
+    ("(name.given | name.family).count()", "integer"),
+    ("(telecom.system | 'fax').join(',')", "string"),
+    ("(birthDate | %kdate).count()", "integer"),
+    ("deceased is boolean", "boolean"),
+    ("deceased is dateTime", "boolean"),
+    ("(deceased as dateTime) > @2020-06", "boolean"),
+    ("extension.value.ofType(decimal).first() is decimal", "boolean"),
+    ("gender is code", "boolean"),
 ]
 NAME_COLUMNS = [
     ("family", "string"),
@@ -194,6 +208,8 @@ NAME_COLUMNS = [
     ("%rowIndex", "integer"),
     ("family = 'ann' or use = 'usual'", "boolean"),
     ("use = %kuse", "boolean"),
+    ("use in ('official' | %kuse)", "boolean"),
+    ("(given | family).join(' ')", "string"),
 ]
 TELECOM_COLUMNS = [
     ("system", "code"),
@@ -204,6 +220,7 @@ TELECOM_COLUMNS = [
     ("%rowIndex", "integer"),
     ("system != 'phone'", "boolean"),
     ("rank + %krank", "integer"),
+    ("rank mod 2", "integer"),
 ]
 CONTACT_COLUMNS = [
     ("name.family", "string"),
@@ -246,6 +263,8 @@ NESTED = [
 REPEATS = [(["extension"], EXTENSION_COLUMNS), (["extension", "contact"], CONTACT_COLUMNS)]
 COLLECTIONS = [
     ("name.given", "string"),
+    ("name.given | name.family", "string"),
+    ("telecom.rank | %krank", "integer"),
     ("telecom.system", "code"),
     ("generalPractitioner.getReferenceKey()", "string"),
     (f"extension('{GROUP_URL}').extension.url", "uri"),
@@ -260,5 +279,7 @@ WHERES = [
     "name.where(family = %kword).exists()",
     "managingOrganization.getReferenceKey(Organization).exists()",
     f"extension('{GROUP_URL}').exists()",
+    "name.given contains %kword",
+    "gender in ('female' | 'other')",
 ]
 PATIENT = Pools("Patient", PATIENT_COLUMNS, ITERATIONS, NESTED, REPEATS, COLLECTIONS, WHERES)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from caldicott.errors import ValidationFailed
+from caldicott.errors import Unsupported, ValidationFailed
 from caldicott.views import parse_view
 from caldicott.views.engines import get_engine
 from caldicott.views.engines.base import ResourceList, several_booleans, single_values
@@ -120,20 +120,41 @@ def test_errors_at_run_time_name_the_path_in_the_view(
     assert info.value.message.endswith(message)  # Spark puts its error class first
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(
     ("path", "value"),
     [
         ("-5 div 2", -2),
+        ("5 div -2", -2),
         ("-5 mod 2", -1),
         ("5 mod -2", 1),
         ("5 mod 2", 1),
-        ("-5.5 mod 2", Decimal("-1.5")),
-        ("5.5 mod 0.7", Decimal("0.6")),
+        ("7 div 7", 1),
         ("5 mod 0", None),
+        ("5 div 0", None),
+        ("{} div 2", None),
     ],
 )
-def test_div_and_mod_truncate_together(path: str, value: Any) -> None:
-    """(a div b) * b + (a mod b) = a, on the memory engine (the SQL engines declare both
-    operators unsupported)."""
+def test_div_and_mod_truncate_together(engine: str, path: str, value: Any) -> None:
+    """(a div b) * b + (a mod b) = a: both round toward zero, on every engine."""
+    (row,) = get_engine(engine).run(_view(path), ResourceList([PATIENT])).dicts()
+    assert row["c"] == value
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("-5.5 mod 2", Decimal("-1.5")),
+        ("5.5 mod 0.7", Decimal("0.6")),
+        ("2.1 mod 0.7", Decimal("0.0")),
+        ("0.3 div 0.1", 3),
+    ],
+)
+@pytest.mark.parametrize("sql_engine", [e for e in ENGINES if e != "memory"])
+def test_decimal_div_and_mod_are_exact_or_refused(sql_engine: str, path: str, value: Any) -> None:
+    """The memory engine computes them exactly; the SQL engines, whose numbers are
+    DOUBLEs (0.3 / 0.1 is 2.9999999999999996 there), refuse rather than answer wrong."""
     (row,) = get_engine("memory").run(_view(path), ResourceList([PATIENT])).dicts()
     assert row["c"] == value
+    with pytest.raises(Unsupported, match=r"column\[0\]\.path: the \w+ engine does not support"):
+        get_engine(sql_engine).run(_view(path), ResourceList([PATIENT]))

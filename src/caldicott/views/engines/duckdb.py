@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from caldicott.errors import CaldicottError, StoreUnavailable, ValidationFailed
+from caldicott.errors import CaldicottError, StoreUnavailable, Unsupported, ValidationFailed
 from caldicott.store.warehouse import table_name
 from caldicott.views.engines.base import (
     Capabilities,
@@ -28,15 +28,8 @@ from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, ViewDefinition
 
 UNSUPPORTED = {
-    "op:|": "union of collections is not compiled to SQL yet",
-    "op:in": "membership is not compiled to SQL yet",
-    "op:contains": "membership is not compiled to SQL yet",
     "op:~": "equivalence is not compiled to SQL yet",
     "op:!~": "equivalence is not compiled to SQL yet",
-    "op:div": "integer division is not compiled to SQL yet",
-    "op:mod": "modulo is not compiled to SQL yet",
-    "op:is": "type tests are not compiled to SQL yet",
-    "op:as": "type casts are not compiled to SQL yet",
 }
 
 PLACEHOLDER = re.compile(r"\$(p[0-9]+)")
@@ -141,6 +134,8 @@ class DuckDBEngine:
         except duckdb.InvalidInputException as exc:
             message = _message(exc)
             if quote_text(message)[1:-1] in sql:  # an error() the view's SQL raises
+                if message.startswith("Unsupported:"):  # what the SQL cannot answer right
+                    raise Unsupported(message) from None
                 raise ValidationFailed(message) from None
             raise internal_failure(exc) from None  # DuckDB's own; it may quote the data
         except duckdb.Error as exc:

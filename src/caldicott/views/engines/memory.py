@@ -22,7 +22,8 @@ from caldicott.views.engines.base import (
     ensure_supported,
     not_of_type,
 )
-from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool, unwrap
+from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool
+from caldicott.views.engines.memory_values import unwrap
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, Path, Select, ViewDefinition
 

@@ -10,6 +10,15 @@ from typing import Any
 
 from caldicott.errors import ValidationFailed
 from caldicott.views.engines.base import several_booleans, single_values
+from caldicott.views.engines.memory_values import (
+    Collection,
+    Typed,
+    compare_items,
+    equal,
+    equivalent,
+    number,
+    unwrap,
+)
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import (
@@ -21,7 +30,6 @@ from caldicott.views.fhirpath.types import (
     date_boundary,
     datetime_boundary,
     decimal_boundary,
-    in_utc,
     normalise_type,
     temporal_kind,
     time_boundary,
@@ -32,26 +40,11 @@ from caldicott.views.fhirpath.types import (
 REFERENCE = re.compile(r"(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?")
 
 
-@dataclass(frozen=True)
-class Typed:
-    """A value reached through a choice element, carrying the FHIR type its key named."""
-
-    value: Any
-    type: str
-
-
 @dataclass
 class Env:
     resource: Mapping[str, Any]
     constants: Mapping[str, Any]
     row_index: int = 0
-
-
-Collection = list[Any]
-
-
-def unwrap(item: Any) -> Any:
-    return item.value if isinstance(item, Typed) else item
 
 
 def _children(item: Any, name: str) -> Collection:
@@ -111,82 +104,6 @@ def to_bool(coll: Collection, what: str = "expression") -> bool | None:
     return value if isinstance(value, bool) else True
 
 
-def _number(value: Any) -> Decimal | int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return None
-
-
-def _compare_items(a: Any, b: Any) -> int | None:
-    a, b = unwrap(a), unwrap(b)
-    na, nb = _number(a), _number(b)
-    if na is not None and nb is not None:
-        return (na > nb) - (na < nb)
-    if isinstance(a, str) and isinstance(b, str):
-        ka, kb = temporal_kind(a), temporal_kind(b)
-        if ka and kb and (ka == "time") == (kb == "time"):
-            if ka != "time":
-                a, b = in_utc(a), in_utc(b)
-            return _compare_temporal(a, b, SECONDS_END[ka == "time"])
-        return (a > b) - (a < b)
-    if isinstance(a, bool) and isinstance(b, bool):
-        return (a > b) - (a < b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return 0 if a == b else 1
-    return None
-
-
-#: Where the seconds end in a dateTime (``YYYY-MM-DDThh:mm:ss``) and in a time.
-SECONDS_END = {False: 19, True: 8}
-
-
-def _precision(text: str) -> int:
-    """The length of a date, dateTime or time without its zone."""
-    return len(re.sub(r"(Z|[+-]\d{2}:\d{2})\Z", "", text))
-
-
-def _compare_temporal(a: str, b: str, seconds: int) -> int | None:
-    """Two dates, dateTimes or times compared precision by precision (FHIRPath N1 §6.1.1).
-
-    The first precision at which they differ decides; where one has a precision the other
-    lacks and they agree up to it, they cannot be compared (None). Seconds and their
-    fraction are one precision, compared as a number. The caller moves dateTimes with a
-    zone to UTC first (``in_utc``), so values of one precision compare as text.
-    """
-    pa, pb = _precision(a), _precision(b)
-    if pa == pb:
-        return (a > b) - (a < b)
-    n = min(pa, pb)
-    if n >= seconds:  # both have seconds: 10:00:00 = 10:00:00.000
-        x, y = a[:seconds], b[:seconds]
-        if x != y:
-            return (x > y) - (x < y)
-        fx, fy = Decimal("0" + a[seconds:pa]), Decimal("0" + b[seconds:pb])
-        return (fx > fy) - (fx < fy)
-    x, y = a[:n], b[:n]
-    return (x > y) - (x < y) if x != y else None
-
-
-def _equal(left: Collection, right: Collection) -> Collection:
-    if not left or not right:
-        return []
-    if len(left) != len(right):
-        return [False]
-    for a, b in zip(left, right, strict=True):
-        cmp = _compare_items(a, b)
-        if cmp is None:
-            if type(unwrap(a)) is not type(unwrap(b)):
-                return [False]
-            return []
-        if cmp != 0:
-            return [False]
-    return [True]
-
-
 def _single(op: str, left: Collection, right: Collection) -> None:
     if len(left) > 1 or len(right) > 1:
         raise ValidationFailed(single_values(op))
@@ -199,7 +116,7 @@ def _arith(op: str, left: Collection, right: Collection) -> Collection:
     a, b = unwrap(left[0]), unwrap(right[0])
     if op == "+" and isinstance(a, str) and isinstance(b, str):
         return [a + b]
-    na, nb = _number(a), _number(b)
+    na, nb = number(a), number(b)
     if na is None or nb is None:
         return []
     try:
@@ -262,7 +179,7 @@ class Evaluator:
             index = self.eval(expr.index, focus)
             if not index:
                 return []
-            i = _number(unwrap(index[0]))
+            i = number(unwrap(index[0]))
             return [source[int(i)]] if i is not None and 0 <= int(i) < len(source) else []
         if isinstance(expr, ast.Binary):
             return self.binary(expr, focus)
@@ -275,6 +192,8 @@ class Evaluator:
                 return [i for i in source if matches_type(i, expr.type_name)]
             if not source:
                 return []
+            if len(source) > 1:
+                raise ValidationFailed(single_values("is"))
             return [matches_type(source[0], expr.type_name)]
         raise ValidationFailed(f"cannot evaluate {type(expr).__name__}")
 
@@ -296,22 +215,22 @@ class Evaluator:
             return _logic(op, a, b)
         right = self.eval(expr.right, focus)
         if op == "=":
-            return _equal(left, right)
+            return equal(left, right)
         if op == "!=":
-            eq = _equal(left, right)
+            eq = equal(left, right)
             return [not eq[0]] if eq else []
         if op in ("<", ">", "<=", ">="):
             if not left or not right:
                 return []
             _single(op, left, right)
-            cmp = _compare_items(left[0], right[0])
+            cmp = compare_items(left[0], right[0])
             if cmp is None:
                 return []
             return [{"<": cmp < 0, ">": cmp > 0, "<=": cmp <= 0, ">=": cmp >= 0}[op]]
-        if op == "|":
-            out = list(left)
-            for item in right:
-                if not any(_equal([item], [o]) == [True] for o in out):
+        if op == "|":  # merged, without duplicates on either side (by =)
+            out: Collection = []
+            for item in (*left, *right):
+                if not any(equal([item], [o]) == [True] for o in out):
                     out.append(item)
             return out
         if op == "&":
@@ -321,9 +240,11 @@ class Evaluator:
             needle, hay = (left, right) if op == "in" else (right, left)
             if not needle:
                 return []
-            return [any(_equal(needle, [h]) == [True] for h in hay)]
+            if len(needle) > 1:
+                raise ValidationFailed(single_values(op))
+            return [any(equal(needle, [h]) == [True] for h in hay)]
         if op in ("~", "!~"):
-            same = [str(unwrap(x)).lower() for x in left] == [str(unwrap(x)).lower() for x in right]
+            same = equivalent(left, right)
             return [same if op == "~" else not same]
         return _arith(op, left, right)
 

@@ -53,6 +53,15 @@ class SparkDialect(TaggedDialect):
     def filter(self, coll: str, var: str, body: str) -> str:
         return f"filter({coll}, {self.lam(var, body)})"
 
+    def filter_indexed(self, coll: str, var: str, index: str, body: str) -> str:
+        return f"filter({coll}, ({var}, {index}) -> {body})"
+
+    def before(self, coll: str, index: str) -> str:
+        return f"slice({coll}, 1, {index})"  # the index counts from 0
+
+    def truncated_div(self, a: str, b: str) -> str:
+        return f"({a} div {b})"
+
     def transform(self, coll: str, var: str, body: str) -> str:
         return f"transform({coll}, {self.lam(var, body)})"
 

@@ -88,6 +88,14 @@ class Dialect:
     def concat(self, a: str, b: str) -> str:
         return f"list_concat({a}, {b})"
 
+    def filter_indexed(self, coll: str, var: str, index: str, body: str) -> str:
+        """The items for which ``body`` holds, ``index`` their place (see :meth:`before`)."""
+        return f"list_filter({coll}, lambda {var}, {index}: {body})"
+
+    def before(self, coll: str, index: str) -> str:
+        """The items before the one at ``index`` (from :meth:`filter_indexed`)."""
+        return f"list_slice({coll}, 1, {index} - 1)"
+
     def first(self, coll: str) -> str:
         return f"list_slice({coll}, 1, 1)"
 
@@ -177,6 +185,10 @@ class Dialect:
 
     def integer(self, item: str) -> str:
         return f"CAST({item} AS BIGINT)"
+
+    def truncated_div(self, a: str, b: str) -> str:
+        """Integer division rounding toward zero (b is not 0)."""
+        return f"({a} // {b})"
 
     def boolean(self, item: str) -> str:
         return f"CAST({item} AS BOOLEAN)"

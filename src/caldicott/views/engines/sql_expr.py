@@ -13,7 +13,7 @@ from decimal import Decimal
 import orjson
 
 from caldicott.errors import Unsupported
-from caldicott.views.engines.base import several_booleans, single_values
+from caldicott.views.engines.base import at, several_booleans, single_values
 from caldicott.views.engines.sql_dialect import Dialect, element_key
 from caldicott.views.engines.sql_typed import JsonPath, TypedPaths
 from caldicott.views.fhirpath import ast
@@ -178,6 +178,8 @@ class ExprCompiler:
             return self.arith("-", self.literal(0, "integer"), self.compile(expr.operand, scope))
         if isinstance(expr, ast.Binary):
             return self.binary(expr, scope)
+        if isinstance(expr, ast.TypeTest):
+            return self.type_operator(expr, scope)
         raise Unsupported(f"{type(expr).__name__} is not supported by the {d.name} engine")
 
     def child(self, item: str, key: str, choice: bool = True) -> str:
@@ -230,8 +232,12 @@ class ExprCompiler:
             return Sql(sql, "bool", "boolean")
         if op in ("=", "!=", "<", ">", "<=", ">="):
             return self.compare(op, left, right)
-        if op in ("+", "-", "*", "/"):
+        if op in ("+", "-", "*", "/", "div", "mod"):
             return self.arith(op, left, right)
+        if op in ("in", "contains"):
+            return self.membership(op, *((left, right) if op == "in" else (right, left)))
+        if op == "|":
+            return self.union(left, right)
         if op == "&":
             d = self.d
             many = d.string(d.error(single_values(op, self.location), d.json_type_name))
@@ -344,13 +350,21 @@ class ExprCompiler:
         numeric = f"({d.number(x)} {op} {d.number(y)})"
         if op == "/":
             numeric = f"(CASE WHEN {d.number(y)} = 0 THEN NULL ELSE {numeric} END)"
-        integer = f"({d.integer(x)} {op} {d.integer(y)})"
+        integer = d.list_of(d.to_json(f"({d.integer(x)} {op} {d.integer(y)})"))
+        if op in ("div", "mod"):
+            # both truncate (-5 div 2 is -2, -5 mod 2 is -1), as the memory engine does
+            ix, iy = d.integer(x), d.integer(y)
+            kept = d.truncated_div(ix, iy) if op == "div" else f"({ix} % {iy})"
+            integer = f"(CASE WHEN {iy} = 0 THEN {d.empty()} ELSE {d.list_of(d.to_json(kept))} END)"
+            # as DOUBLEs, 0.3 div 0.1 would be 2 and 2.1 mod 0.7 would be 0.7: refused
+            refused = at(self.location, f"the {d.name} engine does not support {op} of decimals")
+            numeric = d.error(f"Unsupported: {refused}", "DOUBLE")
         result = (
             f"CASE WHEN {d.length(a)} = 0 OR {d.length(b)} = 0 THEN {d.empty()} "
             f"WHEN {d.length(a)} > 1 OR {d.length(b)} > 1 THEN "
             f"{d.list_of(d.error(single_values(op, self.location), d.json_type_name))} "
             f"WHEN {d.is_integer(kx)} AND {d.is_integer(ky)} AND '{op}' <> '/' THEN "
-            f"{d.list_of(d.to_json(integer))} "
+            f"{integer} "
             f"WHEN {d.is_number(kx)} AND {d.is_number(ky)} THEN "
             f"(CASE WHEN {numeric} IS NULL THEN {d.empty()} "
             f"ELSE {d.list_of(d.to_json(numeric))} END) "
@@ -362,6 +376,50 @@ class ExprCompiler:
             )
         result += f"ELSE {d.empty()} END"
         return Sql(d.let(self.coll(left), a, d.let(self.coll(right), b, result)), "coll")
+
+    def membership(self, op: str, needle: Sql, hay: Sql) -> Sql:
+        """``needle in hay`` (``hay contains needle``): whether an item of ``hay`` equals
+        the single item of ``needle``; empty if ``needle`` is, an error if it has several."""
+        d = self.d
+        n, h, v = self.var(), self.var(), self.var()
+        found = f"({d.length(d.filter(h, v, self.equal_items(d.at(n, '1'), needle, v, hay)))} > 0)"
+        body = (
+            f"CASE WHEN {d.length(n)} = 0 THEN NULL "
+            f"WHEN {d.length(n)} > 1 THEN {d.error(single_values(op, self.location), 'BOOLEAN')} "
+            f"ELSE {found} END"
+        )
+        return Sql(d.let(self.coll(needle), n, d.let(self.coll(hay), h, body)), "bool", "boolean")
+
+    def union(self, left: Sql, right: Sql) -> Sql:
+        """``left | right``: the items of both, each kept only if no earlier one equals it."""
+        d = self.d
+        c, x, i, o = self.var(), self.var(), self.var(), self.var()
+        earlier = d.filter(d.before(c, i), o, self.equal_items(x, left, o, right))
+        body = d.filter_indexed(c, x, i, f"({d.length(earlier)} = 0)")
+        kind = left.type if left.type == right.type else None
+        merged = d.concat(self.coll(left), self.coll(right))
+        return Sql(d.let(merged, c, body), "coll", kind)
+
+    def equal_items(self, x: str, x_from: Sql, y: str, y_from: Sql) -> str:
+        """Whether two items are equal by ``=`` (NULL, incomparable, counts as not)."""
+        one, other = (Sql(self.d.list_of(i), "coll", f.type) for i, f in ((x, x_from), (y, y_from)))
+        return f"coalesce({self.compare('=', one, other).sql}, FALSE)"
+
+    def type_operator(self, expr: ast.TypeTest, scope: Scope) -> Sql:
+        """``x as T`` is ``x.ofType(T)``; ``x is T`` whether the single item of ``x`` is a
+        T (empty if ``x`` is, an error if it has several)."""
+        d = self.d
+        as_call = ast.Call(expr.source, "ofType", (ast.TypeName(expr.type_name),))
+        narrowed = self.of_type(as_call, scope)
+        if expr.op == "as":
+            return narrowed
+        s = self.var()
+        body = (
+            f"CASE WHEN {d.length(s)} = 0 THEN NULL "
+            f"WHEN {d.length(s)} > 1 THEN {d.error(single_values('is', self.location), 'BOOLEAN')} "
+            f"ELSE ({d.length(self.coll(narrowed))} > 0) END"
+        )
+        return Sql(d.let(self.coll(self.compile(expr.source, scope)), s, body), "bool", "boolean")
 
     def call(self, expr: ast.Call, scope: Scope) -> Sql:
         from caldicott.views.engines.sql_functions import compile_call
