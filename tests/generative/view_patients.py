@@ -198,6 +198,10 @@ PATIENT_COLUMNS = [
     ("(deceased as dateTime) > @2020-06", "boolean"),
     ("extension.value.ofType(decimal).first() is decimal", "boolean"),
     ("gender is code", "boolean"),
+    ("birthDate = '1980-04'", "boolean"),
+    ("birthDate < '1990-12'", "boolean"),
+    ("birthDate = deceased.ofType(dateTime)", "boolean"),
+    ("deceased.ofType(dateTime) >= name.first().family", "boolean"),
 ]
 NAME_COLUMNS = [
     ("family", "string"),

@@ -19,6 +19,8 @@ PATIENT = {
     "id": "p1",
     "birthDate": "1985-06",
     "deceasedDateTime": "2020-01-01T10:00:00Z",
+    "gender": "1985-06-01",  # a code that reads as a date (not FHIR's, but a string)
+    "name": [{"family": "2020-01-01T11:00:00+01:00", "given": ["1985-06"]}],
 }
 
 #: path -> the value every engine must give (None: empty)
@@ -49,6 +51,19 @@ CASES: dict[str, Any] = {
     "@2024-06-01T00:30:00+01:00 < @2024-06-01": True,
     "@2024-06-01T00:30+01:00 = @2024-05-31T23:30Z": True,
     "@2024-12-31T23:30:00-01:00 > @2024": True,
+    # strings that read as dates compare as dates, whether written as date literals,
+    # string literals or found in elements of any type (the memory engine knows no types)
+    "birthDate = '1985-06'": True,
+    "birthDate = '1985-06-01'": None,
+    "birthDate < '1985-07-01'": True,
+    "birthDate = gender": None,
+    "birthDate = name.given.first()": True,
+    "gender > birthDate": None,
+    "name.family.first() = '2020-01-01T10:00:00Z'": True,
+    "name.family.first() = deceased.ofType(dateTime)": True,
+    "gender = '1985-06-01'": True,
+    "gender = 'female'": False,  # not a date on one side: text
+    "'1985-06' = '1985-06-01'": None,
 }
 
 

@@ -26,6 +26,7 @@ from caldicott.views.fhirpath.types import (
     STRING_TYPES,
     ZONED,
     normalise_type,
+    temporal_kind,
 )
 from caldicott.views.model import ConstantValue, Path
 
@@ -56,6 +57,18 @@ class Sql:
     opt: str | None = None
     path: JsonPath | None = None
     scalar: str | None = None
+    #: a string literal's or constant's own value, known when the SQL is made
+    text: str | None = None
+
+    def may_look_temporal(self) -> bool:
+        """Whether an item could be a string that reads as a date, dateTime or time,
+        which the engines compare precision by precision (see :meth:`ExprCompiler.compare`)."""
+        if self.kind == "bool":
+            return False
+        known = self.type or self.fhir
+        if known is not None and known not in STRING_TYPES:
+            return False
+        return self.text is None or temporal_kind(self.text) is not None
 
 
 @dataclass(frozen=True)
@@ -117,9 +130,12 @@ class ExprCompiler:
             return Sql("TRUE" if value else "FALSE", "bool", "boolean")
         text = str(value) if isinstance(value, Decimal) else orjson.dumps(value).decode()
         item = self.d.json_param(text)
-        if self.typed is not None and isinstance(value, str):
-            return Sql(self.d.list_of(item), "coll", kind, kind, item, scalar=self.d.param(value))
-        return Sql(self.d.list_of(item), "coll", kind)
+        if not isinstance(value, str):
+            return Sql(self.d.list_of(item), "coll", kind)
+        if self.typed is not None:
+            scalar = self.d.param(value)
+            return Sql(self.d.list_of(item), "coll", kind, kind, item, scalar=scalar, text=value)
+        return Sql(self.d.list_of(item), "coll", kind, text=value)
 
     def focus(self, scope: Scope) -> Sql:
         """The input focus as a compiled expression."""
@@ -255,7 +271,11 @@ class ExprCompiler:
 
     def compare(self, op: str, left: Sql, right: Sql) -> Sql:
         d = self.d
-        if self.typed is not None and (plain := self.typed.compare(op, left, right)) is not None:
+        # Two strings that read as dates compare as dates on every engine, whatever their
+        # element's type: so the memory engine, which knows no element types, does.
+        as_dates = left.may_look_temporal() and right.may_look_temporal()
+        typed = self.typed
+        if typed is not None and not as_dates and (plain := typed.compare(op, left, right)):
             return plain
         if left.kind == "bool" and right.kind == "bool" and op in ("=", "!="):
             return Sql(f"(({left.sql}) {'=' if op == '=' else '<>'} ({right.sql}))", "bool")
@@ -266,7 +286,7 @@ class ExprCompiler:
         sx, sy = d.string(x), d.string(y)
         temporal = {"date", "dateTime", "instant", "time"}
         string_compare = f"({sx} {sql_op} {sy})"
-        if left.type in temporal or right.type in temporal:
+        if left.type in temporal or right.type in temporal or as_dates:
             u, w = self.var(), self.var()
             string_compare = d.let(
                 self.in_utc(sx), u, d.let(self.in_utc(sy), w, self.temporal_compare(sql_op, u, w))
