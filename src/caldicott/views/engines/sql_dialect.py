@@ -196,6 +196,10 @@ class Dialect:
     def json_param(self, json_text: str) -> str:
         return f"CAST({self.param(json_text)} AS JSON)"
 
+    def json_decimal(self, written: str) -> str:
+        """A decimal literal of the view as an item (its written digits where kept)."""
+        return self.json_param(written)
+
     def to_json(self, scalar: str) -> str:
         return f"to_json({scalar})"
 

@@ -128,8 +128,9 @@ class ExprCompiler:
     def literal(self, value: ConstantValue, kind: str) -> Sql:
         if isinstance(value, bool):
             return Sql("TRUE" if value else "FALSE", "bool", "boolean")
-        text = str(value) if isinstance(value, Decimal) else orjson.dumps(value).decode()
-        item = self.d.json_param(text)
+        if isinstance(value, Decimal):
+            return Sql(self.d.list_of(self.d.json_decimal(str(value))), "coll", kind)
+        item = self.d.json_param(orjson.dumps(value).decode())
         if not isinstance(value, str):
             return Sql(self.d.list_of(item), "coll", kind)
         if self.typed is not None:

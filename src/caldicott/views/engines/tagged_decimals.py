@@ -113,3 +113,7 @@ class TaggedDialect(Dialect):
 
     def number_text(self, item: str) -> str:
         return self.string(item)
+
+    def json_decimal(self, written: str) -> str:
+        # tagged like the data's, so 1.0 stays a decimal and 1.50 keeps its precision
+        return self.json_param(orjson.dumps(TAG + written).decode())
