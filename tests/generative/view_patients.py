@@ -115,9 +115,8 @@ def patients(draw: st.DrawFn, index: int) -> dict[str, Any]:
     return out
 
 
-# Paths that yield at most one value in each context, and their types. Equivalence (~, !~),
-# which the SQL engines declare unsupported, is left to tests/unit/views/test_capabilities.py;
-# div and mod see integers only (the SQL engines refuse decimals there).
+# Paths that yield at most one value in each context, and their types. div and mod see
+# integers only, and ~ no objects (the SQL engines refuse those).
 PATIENT_COLUMNS = [
     ("id", "id"),
     ("active", "boolean"),
@@ -201,6 +200,12 @@ PATIENT_COLUMNS = [
     ("%kdecimal.lowBoundary()", "decimal"),
     ("2.50.highBoundary()", "decimal"),
     ("(%kdecimal is integer)", "boolean"),
+    ("name.first().family ~ %kword", "boolean"),
+    ("name.given ~ (name.given | {})", "boolean"),
+    ("telecom.system !~ ('phone' | 'EMAIL')", "boolean"),
+    ("extension.value.ofType(decimal).first() ~ %kdecimal", "boolean"),
+    ("birthDate ~ %kdate", "boolean"),
+    ("deceased ~ %kflag", "boolean"),
     ("birthDate = '1980-04'", "boolean"),
     ("birthDate < '1990-12'", "boolean"),
     ("birthDate = deceased.ofType(dateTime)", "boolean"),

@@ -27,14 +27,11 @@ from caldicott.views.fhirpath.elements import conforms
 from caldicott.views.fhirpath.types import INTEGER_TYPES, STRING_TYPES
 from caldicott.views.model import Column, ViewDefinition
 
-UNSUPPORTED = {
-    "op:~": "equivalence is not compiled to SQL yet",
-    "op:!~": "equivalence is not compiled to SQL yet",
-}
+UNSUPPORTED: dict[str, str] = {}
 
 PLACEHOLDER = re.compile(r"\$(p[0-9]+)")
-#: Functions that need a decimal's written digits, which DuckDB's JSON functions lose.
-WRITTEN_DIGITS = frozenset({"fn:lowBoundary", "fn:highBoundary"})
+#: What needs a decimal's written digits, which DuckDB's JSON functions lose.
+WRITTEN_DIGITS = frozenset({"fn:lowBoundary", "fn:highBoundary", "op:~", "op:!~"})
 
 
 def needs_written_digits(view: ViewDefinition) -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 from caldicott.views.fhirpath.types import in_utc, temporal_kind
 
 Collection = list[Any]
+#: FHIRPath's whitespace (its grammar's WS: tab, carriage return, line feed) as spaces.
+WHITESPACE = str.maketrans("\t\r\n", "   ")
 
 
 @dataclass(frozen=True)
@@ -102,21 +104,20 @@ def equal(left: Collection, right: Collection) -> Collection:
 
 
 def equivalent(left: Collection, right: Collection) -> bool:
-    """FHIRPath's ``~`` (N1 §6.1.3): as many items on each side, each with an equivalent
-    on the other, in any order; two empty collections are equivalent."""
+    """FHIRPath's ``~`` (N1 §6.1.3): as many items on each side, and each item, of
+    either, with as many equivalents on one side as on the other (in any order, as the
+    SQL engines count them); two empty collections are equivalent."""
     if len(left) != len(right):
         return False
-    rest = list(right)
-    for item in left:
-        found = next((i for i, other in enumerate(rest) if _equivalent_items(item, other)), None)
-        if found is None:
-            return False
-        del rest[found]
-    return True
+
+    def count(items: Collection, x: Any) -> int:
+        return sum(1 for other in items if _equivalent_items(x, other))
+
+    return all(count(left, x) == count(right, x) for x in (*left, *right))
 
 
 def _equivalent_items(a: Any, b: Any) -> bool:
-    """Strings ignoring case, any whitespace character as any other; numbers at the
+    """Strings ignoring case, tab, carriage return and line feed as spaces; numbers at the
     fewer decimal places of the two; dates and times equal at one precision (none at
     two); objects element by element; values of different kinds never."""
     x, y = unwrap(a), unwrap(b)
@@ -135,7 +136,7 @@ def _equivalent_items(a: Any, b: Any) -> bool:
             if kx != "time":
                 x, y = in_utc(x), in_utc(y)
             return compare_temporal(x, y, SECONDS_END[kx == "time"]) == 0
-        return re.sub(r"\s", " ", x).lower() == re.sub(r"\s", " ", y).lower()
+        return x.translate(WHITESPACE).lower() == y.translate(WHITESPACE).lower()
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(equivalent(_as_items(x[k]), _as_items(y[k])) for k in x)
     return False

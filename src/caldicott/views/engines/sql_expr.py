@@ -255,6 +255,10 @@ class ExprCompiler:
             return self.membership(op, *((left, right) if op == "in" else (right, left)))
         if op == "|":
             return self.union(left, right)
+        if op in ("~", "!~"):
+            from caldicott.views.engines.sql_equivalence import equivalence
+
+            return equivalence(self, op, left, right)
         if op == "&":
             d = self.d
             many = d.string(d.error(single_values(op, self.location), d.json_type_name))
