@@ -1,5 +1,6 @@
 """The ingest, quarantine and quality commands end to end (control plane on both backends)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def test_ingest_json_summary_and_quarantine_commands(cli, on_backend, tmp_path: 
     assert shown["reasons"][0]["path"] == "Patient.birthDate"
     assert cli("quarantine", "show", "999", "--json").exit_code == 4
 
-    out = tmp_path / "repair"
+    # into the data folder's exports/: the folder the hint names is read, though ingest
+    # skips caldicott's own stores when it meets them inside a folder given
+    out = Path(os.environ["CALDICOTT_HOME"]) / "exports"
     exported = cli("quarantine", "export", "--out", str(out), "--json").json()
     assert exported["count"] == 1
     (out / f"q{rec['id']}.ndjson").write_bytes(fd.line(fd.patient("p2", 2)) + b"\n")

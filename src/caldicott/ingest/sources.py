@@ -137,8 +137,9 @@ def discover(
     slip must not look like a load that succeeded). A file reached twice (given twice, or
     given and inside a folder given) is read once. Files under any ``exclude`` folder (the
     data folder's own stores) are never read, and are reported as skipped, even if a
-    folder given contains them (a file named on its own is read); so are links in a
-    folder that lead nowhere.
+    folder given contains them (a file named on its own is read, as is a folder given
+    that is itself inside one: ``exports/`` after ``caldicott quarantine export``); so are
+    links in a folder that lead nowhere.
     """
     roots = list(paths)
     absent = [str(root) for root in roots if not root.exists()]
@@ -149,12 +150,14 @@ def discover(
     seen: set[Path] = set()
     own = [e.resolve() for e in exclude]
     for root in roots:
+        named = root.resolve()
+        beneath = [o for o in own if not named.is_relative_to(o)]  # stores under the root
         for path in _candidates(root, skipped):
             real = path.resolve()
             if real in seen:
                 continue
             seen.add(real)
-            if path != root and any(real.is_relative_to(o) for o in own):
+            if path != root and any(real.is_relative_to(o) for o in beneath):
                 skipped.append(
                     FileReport(str(path), "other", "skipped", "caldicott's own store; not input")
                 )

@@ -128,6 +128,21 @@ def test_discover_reads_an_own_store_file_named_on_its_own(tmp_path: Path) -> No
     assert found == [(store / "q1.ndjson", "ndjson")] and skipped == []
 
 
+def test_discover_reads_an_own_store_folder_named_on_its_own(tmp_path: Path) -> None:
+    """``caldicott quarantine export --out HOME/exports`` says to run ``caldicott ingest
+    HOME/exports``: that folder, or one inside it, is read; met inside the data folder, not."""
+    store = tmp_path / "home" / "exports"
+    (store / "batch").mkdir(parents=True)
+    fd.write_ndjson(store / "q1.ndjson", [fd.patient("a")])
+    fd.write_ndjson(store / "batch" / "q2.ndjson", [fd.patient("b")])
+    found, _ = discover([store], exclude=[store])
+    assert found == [(store / "batch" / "q2.ndjson", "ndjson"), (store / "q1.ndjson", "ndjson")]
+    found, _ = discover([store / "batch"], exclude=[store])
+    assert found == [(store / "batch" / "q2.ndjson", "ndjson")]
+    found, skipped = discover([tmp_path / "home"], exclude=[store])
+    assert found == [] and len(skipped) == 2
+
+
 @pytest.mark.parametrize("kind", ["collection", "transaction", "batch", "searchset"])
 def test_each_bundle_type(tmp_path: Path, kind: str) -> None:
     path = tmp_path / "b.json"
