@@ -142,3 +142,45 @@ def test_parquet_of_a_column_of_mixed_types_is_a_user_error_without_values(  # t
             assert value not in err
         assert not out.exists()
         assert not list((home / "outputs" / "views").glob("*births*"))
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        "warehouse.duckdb",
+        "warehouse.duckdb.wal",
+        "control.db",
+        "control.db-journal",
+        "caldicott.toml",
+        "keys/log-signing.key",
+        "quarantine/originals/x.bin",
+        "quarantine/new.csv",
+    ],
+)
+def test_caldicott_s_own_stores_are_never_written_over(cli, home: Path, own: str) -> None:  # type: ignore[no-untyped-def]
+    """A view's CSV over the warehouse or the control plane would destroy them."""
+    target = home / own
+    target.parent.mkdir(parents=True, exist_ok=True)
+    before = target.read_bytes() if target.exists() else None
+    err = _refused(cli, str(target), DENIED)
+    assert "caldicott's own" in err or "caldicott's keys" in err or "quarantine folder" in err
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_a_view_name_that_is_not_a_sql_name_is_refused(cli, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The name sets the default output file: ``../../warehouse`` would be the warehouse."""
+    view = tmp_path / "v.json"
+    view.write_text(
+        json.dumps(
+            {
+                "resourceType": "ViewDefinition",
+                "name": "../../warehouse",
+                "resource": "Patient",
+                "select": [{"column": [{"name": "id", "path": "id"}]}],
+            }
+        )
+    )
+    res = cli("view", "run", str(view))
+    assert res.exit_code == 9, res.stderr
+    assert "name: a letter then letters" in " ".join(res.stderr.split())
+    assert (home / "warehouse.duckdb").read_bytes()[:4] != b"id\n"

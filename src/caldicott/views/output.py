@@ -132,12 +132,32 @@ _FILE_KINDS = (
 )
 
 
+#: What caldicott keeps in the data folder for itself, where rows never go: files named
+#: (and those beside them named from them: ``control.db-journal``, ``warehouse.duckdb.wal``)
+#: and folders.
+OWN_FILES = ("control.db", "warehouse.duckdb", "caldicott.toml")
+OWN_FOLDERS = ("keys", "quarantine")
+
+
+def _own(relative: Path) -> str | None:
+    """Which of caldicott's own stores a path inside the data folder is, if any."""
+    first = relative.parts[0]
+    if first in OWN_FOLDERS:
+        return f"caldicott's {first} folder"
+    if len(relative.parts) == 1 and any(
+        first == own or first.startswith((f"{own}-", f"{own}.")) for own in OWN_FILES
+    ):
+        return f"caldicott's own {first}"
+    return None
+
+
 def output_target(path: Path, home: Path) -> Path:
     """The file rows may be written to for ``path``: a regular file, new or existing,
     under the data folder ``home``, with symlinks and ``..`` resolved.
 
     A relative path is taken from the current directory, as a shell would. Refused: a
-    path that resolves outside the data folder (:class:`PermissionDenied`), and an
+    path that resolves outside the data folder or to caldicott's own stores in it (the
+    warehouse, the control plane, ``keys/``, ``quarantine/``: :class:`PermissionDenied`), and an
     existing folder, device, FIFO or socket (:class:`OutputError`).
     """
     root = home.expanduser().resolve()
@@ -147,6 +167,11 @@ def output_target(path: Path, home: Path) -> Path:
         raise PermissionDenied(
             f"{path}{leads}: rows are patient-level data and are written only to a file "
             f"inside the data folder ({root})",
+            path=str(path),
+        )
+    if (own := _own(target.relative_to(root))) is not None:
+        raise PermissionDenied(
+            f"{path}: is {own}; rows are never written over caldicott's own stores",
             path=str(path),
         )
     try:

@@ -100,7 +100,7 @@ def parse_view(data: Any) -> ViewDefinition:
     return ViewDefinition(
         resource=resource,
         select=root,
-        name=_opt_str(data, "name"),
+        name=_view_name(data),
         title=_opt_str(data, "title"),
         status=_opt_str(data, "status"),
         description=_opt_str(data, "description"),
@@ -108,6 +108,15 @@ def parse_view(data: Any) -> ViewDefinition:
         where=tuple(where),
         source=dict(data),
     )
+
+
+def _view_name(data: Mapping[str, Any]) -> str | None:
+    """The view's name: the specification's sql-name (it names the output file and a
+    table elsewhere, so ``../warehouse`` is refused)."""
+    name = _opt_str(data, "name")
+    if name is not None and not COLUMN_NAME.fullmatch(name):
+        raise _fail("name", "a letter then letters, digits or underscores")
+    return name
 
 
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.unit.views.ukdata import make_warehouse
+from tests.unit.views.engine_params import ENGINES
+from tests.unit.views.ukdata import make_warehouse, patient
 
 from caldicott.views import library
 from caldicott.views.engines import get_engine
-from caldicott.views.engines.base import Warehouse
+from caldicott.views.engines.base import ResourceList, Warehouse
 
 
 @pytest.fixture
@@ -35,10 +37,28 @@ def test_patient_demographics(warehouse: Path, engine: str) -> None:
     assert rows["p1"]["ethnic_category"] == "A"
     assert rows["p1"]["postcode"] == "LS1 4AP"
     assert rows["p1"]["gp_practice_ods"] == "B86001"
-    assert rows["p1"]["deceased"] is None
+    assert rows["p1"]["deceased"] is False  # not known to have died: not empty
     assert rows["p2"]["deceased"] is True
     assert rows["p2"]["postcode"] is None
     assert rows["p2"]["deceased_date"] == "2020-01-01"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("deceased", "value"),
+    [
+        ({}, False),
+        ({"deceasedBoolean": False}, False),
+        ({"deceasedBoolean": True}, True),
+        ({"deceasedDateTime": "2021-03"}, True),
+    ],
+)
+def test_deceased_is_true_or_false(engine: str, deceased: dict[str, Any], value: bool) -> None:
+    """A researcher filtering deceased = false must get the living, not nobody."""
+    view = library.load("patient_demographics")
+    one = patient("p9", "9434765919", **deceased)
+    (row,) = get_engine(engine).run(view, ResourceList([one])).dicts()
+    assert row["deceased"] is value
 
 
 @pytest.mark.parametrize("name", library.names())
