@@ -50,6 +50,11 @@ def test_internal_errors_show_no_traceback(cli, monkeypatch: pytest.MonkeyPatch)
     assert "--debug" in result.stderr
     with pytest.raises(ZeroDivisionError):
         cli("--debug", "version")
+    as_json = cli("version", "--json")  # the problem document on stdout, as for any error
+    assert as_json.exit_code == 1
+    problem = as_json.json()["error"]  # type: ignore[index]
+    assert problem["type"].endswith("/internal-error") and problem["exit_code"] == 1
+    assert "secret internals" not in as_json.stdout + as_json.stderr
 
 
 def test_a_closed_pipe_is_not_an_internal_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -75,3 +80,14 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path) -> None:  # type: igno
         err = proc.stderr.read()
     assert proc.wait(timeout=120) == EXIT_CLOSED_PIPE
     assert err == b""
+
+
+def test_tables_and_messages_show_brackets_as_they_are(capsys: pytest.CaptureFixture[str]) -> None:
+    """A masked id (``[redacted]``) or a path with brackets is not rich markup to drop."""
+    from caldicott.cli.output import Output
+
+    out = Output(False)
+    out.table("Quarantine", ["id", "resource"], [[1, "[redacted]"]])
+    out.message("wrote /data/[b]/q1.ndjson")
+    shown = capsys.readouterr().out
+    assert "[redacted]" in shown and "/data/[b]/q1.ndjson" in shown

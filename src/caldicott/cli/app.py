@@ -122,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: no traceback reaches a user
         if debug:
             raise
-        err.print(
-            f"internal error ({type(exc).__name__}); run again with --debug for details",
-            markup=False,
-        )
+        message = f"internal error ({type(exc).__name__}); run again with --debug for details"
+        if json_mode:  # the class name only: an exception's text may quote data
+            write_json({"error": CaldicottError(message).problem()})
+        err.print(message, markup=False)
         return exit_code_for(exc)
     return 0
 

@@ -33,8 +33,10 @@ JSON_OPTION_HELP = "Print one JSON document on standard output instead of tables
 class Output:
     def __init__(self, json_mode: bool, *, console: Console | None = None) -> None:
         self.json_mode = json_mode
-        self.console = console or Console(soft_wrap=True)
-        self.err = Console(stderr=True)
+        # No markup: cells and messages carry paths and masked values such as
+        # ``[redacted]``, which rich would otherwise read as markup and drop.
+        self.console = console or Console(soft_wrap=True, markup=False)
+        self.err = Console(stderr=True, markup=False)
 
     def emit(self, document: Any, human: Callable[[Output], None] | None = None) -> None:
         """With --json, the document; otherwise the human rendering (or the document, pretty)."""
@@ -95,12 +97,12 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} {self.unit}/s" if speed else f"- {self.unit}/s")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return Text(f"{value:,.2f}")
     if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+        return Text(f"{value:,}")
+    return Text(str(value))  # as it is: never read as markup
 
 
 def write_json(document: Any) -> None:

@@ -56,7 +56,7 @@ def run_command(
         out or settings.home / "outputs" / "views" / f"{name}.{fmt}", settings.home
     )
     done = run_view(definition, engine_name, settings.warehouse_path)
-    target = write(done.result, fmt, target, settings.home)
+    target = write(done.result, fmt, target, settings.home, definition.columns)
     doc = {
         "view": name,
         "engine": engine_name,

@@ -15,7 +15,7 @@ import io
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,6 +24,8 @@ import orjson
 
 from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
 from caldicott.views.engines.base import ViewResult
+from caldicott.views.fhirpath.types import INTEGER_TYPES, normalise_type
+from caldicott.views.model import Column
 
 FORMATS = ("csv", "ndjson", "parquet")
 
@@ -44,7 +46,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(result: ViewResult, out: BinaryIO) -> None:
+def write_csv(result: ViewResult, out: BinaryIO, _declared: Sequence[Column] = ()) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text)
     writer.writerow(result.columns)
@@ -54,7 +56,7 @@ def write_csv(result: ViewResult, out: BinaryIO) -> None:
     text.detach()
 
 
-def write_ndjson(result: ViewResult, out: BinaryIO) -> None:
+def write_ndjson(result: ViewResult, out: BinaryIO, _declared: Sequence[Column] = ()) -> None:
     for row in result.dicts():
         out.write(orjson.dumps(row, default=_json_default))
         out.write(b"\n")
@@ -76,7 +78,29 @@ def _kinds(values: list[Any]) -> str:
     return " and ".join(sorted(kinds)) or "no values"
 
 
-def _parquet_table(result: ViewResult) -> Any:
+def arrow_type(column: Column) -> Any:
+    """The Arrow type of a column's declared ``type`` (None where it declares none), so a
+    file's schema is the view's whatever the rows: a column with no values in this run is
+    still a string, an integer or a list of them, and a decimal one holding whole numbers
+    is still a double, on every engine. Types other than boolean, integers and decimal
+    (code, date, dateTime, ...) are text, as the engines give them."""
+    import pyarrow as pa
+
+    if column.type is None:
+        return None
+    kind = normalise_type(column.type)
+    if kind == "boolean":
+        base = pa.bool_()
+    elif kind in INTEGER_TYPES:
+        base = pa.int64()
+    elif kind == "decimal":
+        base = pa.float64()
+    else:
+        base = pa.string()
+    return pa.list_(base) if column.collection else base
+
+
+def _parquet_table(result: ViewResult, declared: Sequence[Column] = ()) -> Any:
     """The rows as an Arrow table; a column Arrow cannot type is named, its values not.
 
     Arrow's own messages quote the value it could not convert (``Could not convert 2 with
@@ -84,6 +108,7 @@ def _parquet_table(result: ViewResult) -> Any:
     """
     import pyarrow as pa
 
+    types = {c.name: arrow_type(c) for c in declared}
     columns: dict[str, list[Any]] = {c: [] for c in result.columns}
     for row in result.rows:
         for name, value in zip(result.columns, row, strict=True):
@@ -95,28 +120,28 @@ def _parquet_table(result: ViewResult) -> Any:
     arrays = []
     for name, values in columns.items():
         try:
-            arrays.append(pa.array(values))
+            arrays.append(pa.array(values, type=types.get(name)))
         except pa.ArrowException:
             raise OutputError(
                 f"cannot write parquet: column {name!r} holds values of different types "
-                f"({_kinds(values)}); give the column a type in the view, or use "
+                f"({_kinds(values)}); keep one of them with ofType() in its path, or use "
                 "--format csv or ndjson"
             ) from None
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 
-def write_parquet(result: ViewResult, out: BinaryIO) -> None:
+def write_parquet(result: ViewResult, out: BinaryIO, declared: Sequence[Column] = ()) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = _parquet_table(result)
+    table = _parquet_table(result, declared)
     try:
         pq.write_table(table, out)
     except pa.ArrowException as exc:
         raise OutputError(f"cannot write parquet ({type(exc).__name__})") from None
 
 
-WRITERS: dict[str, Callable[[ViewResult, BinaryIO], None]] = {
+WRITERS: dict[str, Callable[[ViewResult, BinaryIO, Sequence[Column]], None]] = {
     "csv": write_csv,
     "ndjson": write_ndjson,
     "parquet": write_parquet,
@@ -188,9 +213,12 @@ def output_target(path: Path, home: Path) -> Path:
     return target
 
 
-def write(result: ViewResult, fmt: str, path: Path, home: Path) -> Path:
+def write(
+    result: ViewResult, fmt: str, path: Path, home: Path, declared: Sequence[Column] = ()
+) -> Path:
     """Write rows in one of FORMATS to ``path``, which must pass :func:`output_target`;
-    an existing file is replaced whole. Returns the file written (symlinks resolved)."""
+    an existing file is replaced whole. ``declared`` are the view's columns, whose types
+    set a Parquet file's schema. Returns the file written (symlinks resolved)."""
     if fmt not in FORMATS:
         raise InvalidArgument(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     target = output_target(path, home)
@@ -204,7 +232,7 @@ def write(result: ViewResult, fmt: str, path: Path, home: Path) -> Path:
     partial = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            WRITERS[fmt](result, out)
+            WRITERS[fmt](result, out, declared)
         partial.replace(target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from None

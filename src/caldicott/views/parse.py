@@ -10,11 +10,12 @@ from typing import Any, cast
 
 import orjson
 
-from caldicott.errors import InvalidArgument, ValidationFailed
+from caldicott.errors import InvalidArgument, NotFound, ValidationFailed
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
 from caldicott.views.fhirpath import CheckError, FhirPathSyntaxError, check
 from caldicott.views.fhirpath import parse as parse_fhirpath
 from caldicott.views.fhirpath.check import is_boolean
+from caldicott.views.fhirpath.parser import MAX_INTEGER
 from caldicott.views.fhirpath.types import COMPLEX, PRIMITIVES
 from caldicott.views.model import Column, Constant, ConstantValue, Path, Select, ViewDefinition
 
@@ -61,9 +62,15 @@ def _fail(where: str, problem: str) -> ValidationFailed:
 def load_view(path: FilePath) -> ViewDefinition:
     """Read and validate a ViewDefinition JSON file."""
     try:
-        data = orjson.loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise InvalidArgument(f"{path}: no such file") from None
+        raise NotFound(f"{path}: no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InvalidArgument(f"{path}: is a folder, not a ViewDefinition file") from None
+    except OSError as exc:
+        raise InvalidArgument(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a byte-order mark: UTF-8
     except orjson.JSONDecodeError as exc:
         raise ValidationFailed(f"{path}: not valid JSON ({exc})") from None
     return parse_view(data)
@@ -161,6 +168,8 @@ def _constants(raw: Any) -> tuple[Constant, ...]:
             typed = int(str(value))
         else:
             typed = cast(ConstantValue, value)
+        if isinstance(typed, int) and not isinstance(typed, bool) and abs(typed) > MAX_INTEGER:
+            raise _fail(f"{where}.{key}", "is beyond 64 bits")
         out.append(Constant(name, kind, typed))
     return tuple(out)
 

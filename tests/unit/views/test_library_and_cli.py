@@ -136,3 +136,66 @@ def test_builtin_views_agree_on_spark_from_the_warehouse(warehouse: Path, name: 
     spark = get_engine("spark").run(view, Warehouse(warehouse))
     key = lambda r: json.dumps(r, sort_keys=True, default=float)  # noqa: E731
     assert sorted(map(key, spark.dicts())) == sorted(map(key, memory.dicts()))
+
+
+def test_unreadable_view_files_are_user_errors(cli, warehouse: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "views"
+    folder.mkdir()
+    res = cli("view", "run", str(folder), "--json")
+    assert res.exit_code == 2, res.stderr
+    assert "is a folder" in res.json()["error"]["detail"]  # type: ignore[index]
+    missing = cli("view", "run", str(tmp_path / "missing.json"))
+    assert missing.exit_code == 4, missing.stderr  # not found, as an unknown built-in is
+    assert cli("view", "run", "no_such_view").exit_code == 4
+    bom = tmp_path / "bom.json"
+    view = {"resourceType": "ViewDefinition", "resource": "Patient"}
+    view["select"] = [{"column": [{"name": "id", "path": "id"}]}]  # type: ignore[list-item]
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(view).encode())
+    out = tmp_path / "home" / "bom.csv"
+    assert cli("view", "run", str(bom), "--out", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_parquet_schema_is_the_declared_types(  # type: ignore[no-untyped-def]
+    cli, warehouse: Path, tmp_path: Path, engine: str
+) -> None:
+    """Whatever the rows hold (here: no values at all in some columns, whole numbers in a
+    decimal one), the file's schema is the view's, on every engine."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [
+        ("s", "telecom.where(system = 'none').value.first()", "string", False),
+        ("i", "telecom.where(system = 'none').rank.first()", "integer", False),
+        ("b", "active", "boolean", False),
+        ("d", "multipleBirth.ofType(integer) * 1", "decimal", False),
+        ("n", "name.where(use = 'none').given", "string", True),
+        ("born", "birthDate", "date", False),
+    ]
+    view = {
+        "resourceType": "ViewDefinition",
+        "name": "typed",
+        "resource": "Patient",
+        "select": [
+            {
+                "column": [
+                    {"name": n, "path": p, "type": t, **({"collection": True} if c else {})}
+                    for n, p, t, c in columns
+                ]
+            }
+        ],
+    }
+    spec = tmp_path / "typed.json"
+    spec.write_text(json.dumps(view))
+    out = tmp_path / "home" / f"typed-{engine}.parquet"
+    res = cli("view", "run", str(spec), "--engine", engine, "--format", "parquet", "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    schema = pq.read_schema(out)
+    assert {n: schema.field(n).type for n, *_ in columns} == {
+        "s": pa.string(),
+        "i": pa.int64(),
+        "b": pa.bool_(),
+        "d": pa.float64(),
+        "n": pa.list_(pa.string()),
+        "born": pa.string(),
+    }

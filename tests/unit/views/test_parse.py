@@ -164,3 +164,27 @@ def test_a_column_type_may_be_a_structure_definition_uri() -> None:
     }
     view = parse_view(_view(select=[{"column": [column]}]))
     assert view.columns[0].type == "string"
+
+
+@pytest.mark.parametrize(
+    ("view", "where"),
+    [
+        (
+            {"select": [{"column": [{"name": "c", "path": "1 * 99999999999999999999999"}]}]},
+            "select[0].column[0].path: integer at position 4 is beyond 64 bits",
+        ),
+        (
+            {
+                "constant": [{"name": "k", "valueInteger64": "99999999999999999999999"}],
+                "select": [{"column": [{"name": "c", "path": "%k"}]}],
+            },
+            "constant[0].valueInteger64: is beyond 64 bits",
+        ),
+    ],
+)
+def test_integers_beyond_64_bits_are_refused_by_name(view: dict[str, Any], where: str) -> None:
+    """The SQL engines' integers are BIGINTs: refused when the view is read, on every engine,
+    rather than failing inside one of them."""
+    with pytest.raises(ValidationFailed) as info:
+        parse_view({"resourceType": "ViewDefinition", "resource": "Patient", **view})
+    assert info.value.message.startswith(where)

@@ -25,6 +25,9 @@ from caldicott.views.fhirpath.ast import (
     Variable,
 )
 
+#: The largest integer literal: the SQL engines' integers are 64-bit (BIGINT).
+MAX_INTEGER = 2**63 - 1
+
 
 class FhirPathSyntaxError(ValueError):
     """The text is not FHIRPath; the message says where."""
@@ -224,6 +227,10 @@ class _Parser:
             self.advance()
             if "." in tok.text:
                 return Literal(Decimal(tok.text), "decimal")
+            if int(tok.text) > MAX_INTEGER:  # every engine's integers are 64-bit at most
+                raise FhirPathSyntaxError(
+                    f"integer at position {tok.pos} is beyond 64 bits; write it as a decimal"
+                )
             return Literal(int(tok.text), "integer")
         if tok.kind == "string":
             self.advance()
