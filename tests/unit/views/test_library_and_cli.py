@@ -188,7 +188,8 @@ def test_parquet_schema_is_the_declared_types(  # type: ignore[no-untyped-def]
     spec = tmp_path / "typed.json"
     spec.write_text(json.dumps(view))
     out = tmp_path / "home" / f"typed-{engine}.parquet"
-    res = cli("view", "run", str(spec), "--engine", engine, "--format", "parquet", "--out", str(out))
+    args = ("--engine", engine, "--format", "parquet", "--out", str(out))
+    res = cli("view", "run", str(spec), *args)
     assert res.exit_code == 0, res.stderr
     schema = pq.read_schema(out)
     assert {n: schema.field(n).type for n, *_ in columns} == {
