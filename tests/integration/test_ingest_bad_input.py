@@ -142,3 +142,20 @@ def test_a_repaired_truncated_file_resolves_its_record(cli, tmp_path: Path) -> N
     # a load that is itself cut short resolves nothing
     other.write_bytes(whole[: len(whole) // 4])
     assert cli("ingest", str(other), "--json").json()["resolved_quarantine"] == 0
+
+
+def test_a_line_repaired_where_it_lies_resolves_its_record(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A line with no id to be accepted again (not JSON, say), repaired in the file itself
+    and the same file loaded again: the record at that place is resolved, only it."""
+    target = tmp_path / "in" / "export.ndjson"
+    target.parent.mkdir()
+    lines = [fd.line(fd.patient("p1", 1)), b"not json", b"also not json"]
+    target.write_bytes(b"\n".join(lines) + b"\n")
+    assert cli("ingest", str(target), "--json").json()["quarantined"] == 2
+    lines[1] = fd.line(fd.patient("p2", 2))  # the custodian repairs line 2 in place
+    target.write_bytes(b"\n".join(lines) + b"\n")
+    again = cli("ingest", str(target), "--json").json()
+    assert (again["accepted"], again["quarantined"], again["resolved_quarantine"]) == (2, 1, 1)
+    [left] = cli("quarantine", "list", "--json").json()["records"]
+    assert left["number"] == 3 and left["reason"] == "malformed-json"
+    assert cli("quarantine", "list", "--status", "resolved", "--json").json()["count"] == 1

@@ -118,7 +118,7 @@ class Quarantine:
             return
         now = utcnow()
         kept = [(item, self._keep_original(item.raw)) for item in refused]
-        places = [(k[0], item.raw.file[-2000:], item.raw.number) for item, k in kept]
+        places = [(k[0], stored_file(item.raw.file), item.raw.number) for item, k in kept]
         export_of = {file: exported_id(file) for file in {file for _, file, _ in places}}
         with self.control.session() as s:
             at = self._open_at(s, places)
@@ -249,6 +249,32 @@ class Quarantine:
                 for some in _slices(list(files))
             )
 
+    def open_places(self) -> dict[str, set[int]]:
+        """Where open records were read (file -> line or entry numbers), to notice when a
+        record read at one of those places is accepted: the file repaired where it lies."""
+        out: dict[str, set[int]] = {}
+        with self.control.session() as s:
+            rows = s.execute(
+                select(QuarantineRecord.file, QuarantineRecord.number).where(
+                    QuarantineRecord.status == "open"
+                )
+            )
+            for file, number in rows:
+                out.setdefault(file, set()).add(number)
+        return out
+
+    def resolve_places(self, load_id: str, places: dict[str, list[int]]) -> int:
+        """Mark resolved the open records at these places, where a record was accepted."""
+        values = _resolution(load_id)
+        with self.control.session() as s:
+            return sum(
+                _resolve_where(
+                    s, values, QuarantineRecord.file == file, QuarantineRecord.number.in_(some)
+                )
+                for file, numbers in places.items()
+                for some in _slices(sorted(numbers))
+            )
+
     def open_keys(self) -> set[tuple[str, str]]:
         """(type, id) of open records, to notice when a repaired one is accepted."""
         with self.control.session() as s:
@@ -327,6 +353,11 @@ class Quarantine:
         if record_ids and len(written) < len(set(record_ids)):
             raise NotFound("some of the quarantine records asked for do not exist")
         return written
+
+
+def stored_file(name: str) -> str:
+    """A record's file as the quarantine keeps it (its last 2,000 characters)."""
+    return name[-2000:]
 
 
 def export_name(row: QuarantineRecord) -> str:
