@@ -152,6 +152,9 @@ def test_a_line_repaired_where_it_lies_resolves_its_record(cli, tmp_path: Path) 
     lines = [fd.line(fd.patient("p1", 1)), b"not json", b"also not json"]
     target.write_bytes(b"\n".join(lines) + b"\n")
     assert cli("ingest", str(target), "--json").json()["quarantined"] == 2
+    unchanged = cli("ingest", str(target), "--json").json()  # the same file again
+    listed = cli("quarantine", "list", "--load", unchanged["load_id"], "--json").json()
+    assert unchanged["quarantined"] == listed["count"] == 2  # what it refused, found again
     lines[1] = fd.line(fd.patient("p2", 2))  # the custodian repairs line 2 in place
     target.write_bytes(b"\n".join(lines) + b"\n")
     again = cli("ingest", str(target), "--json").json()

@@ -28,7 +28,9 @@ def _quarantine(ctx: typer.Context) -> Quarantine:
 def list_(
     ctx: typer.Context,
     status: Annotated[str, typer.Option("--status", help="open, resolved or all.")] = "open",
-    load: Annotated[str | None, typer.Option("--load", help="Only records of this load.")] = None,
+    load: Annotated[
+        str | None, typer.Option("--load", help="Only records this load refused (first or again).")
+    ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Only records with this first reason code.")
     ] = None,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caldicott.applog import redact
@@ -299,8 +299,13 @@ class Quarantine:
             query = select(QuarantineRecord).order_by(QuarantineRecord.id).limit(limit)
             if status:
                 query = query.where(QuarantineRecord.status == status)
-            if load_id:
-                query = query.where(QuarantineRecord.load_id == load_id)
+            if load_id:  # refused by it first, or found again by it (its last load)
+                query = query.where(
+                    or_(
+                        QuarantineRecord.load_id == load_id,
+                        QuarantineRecord.last_load_id == load_id,
+                    )
+                )
             if reason_code:
                 query = query.where(QuarantineRecord.reason_code == reason_code)
             return [_summary(r) for r in s.scalars(query)]
