@@ -126,3 +126,17 @@ def test_the_warehouse_report_counts_each_file_once_however_often_loaded(  # typ
     one = cli("quality", "report", "--format", "json", "--load", load["load_id"]).json()
     assert one["totals"] == {"read": 2, "accepted": 2, "quarantined": 0, "warnings": 0}
     assert "Observation" not in one["validity"]  # b.ndjson was not in that load
+
+
+def test_export_is_private_and_never_replaces_a_repair(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = fd.write_ndjson(tmp_path / "a.ndjson", [fd.patient("p1", 1), b"nope"])
+    assert cli("ingest", str(data), "--json").json()["quarantined"] == 1
+    out = tmp_path / "repair"
+    [written] = cli("quarantine", "export", "--out", str(out), "--json").json()["files"]
+    assert Path(written).stat().st_mode & 0o777 == 0o600  # patient-level data
+    assert cli("quarantine", "export", "--out", str(out)).exit_code == 0  # unchanged: fine
+    Path(written).write_bytes(fd.line(fd.patient("p2", 2)) + b"\n")  # a repair under way
+    again = cli("quarantine", "export", "--out", str(out), "--json")
+    assert again.exit_code == 5, again.stderr  # conflict: nothing replaced
+    assert again.json()["error"]["extra"]["files"] == [Path(written).name]  # type: ignore[index]
+    assert b"p2" in Path(written).read_bytes()

@@ -19,7 +19,8 @@ from tests import fhirdata as fd
 from tests.integration.ingest_helpers import run_load
 
 from caldicott.ingest import loader
-from caldicott.ingest.quarantine import Quarantine, exported_id
+from caldicott.ingest.exports import exported_id
+from caldicott.ingest.quarantine import Quarantine
 from caldicott.ingest.tables import QuarantineRecord
 from caldicott.store.control import ControlPlane
 

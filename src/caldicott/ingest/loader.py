@@ -26,8 +26,9 @@ from caldicott.ingest.accounting import UNPARSED, Counts, Tally
 from caldicott.ingest.batch import Batch
 from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Findings, reference_paths
+from caldicott.ingest.exports import exported_id
 from caldicott.ingest.garbage import between_batches, fewer_collections
-from caldicott.ingest.quarantine import Quarantine, Refused, exported_id, stored_file
+from caldicott.ingest.quarantine import Quarantine, Refused, stored_file
 from caldicott.ingest.reasons import FILE_PROBLEMS, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
 from caldicott.ingest.sources import (

@@ -18,8 +18,6 @@ resolved.
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,16 +28,23 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from caldicott.applog import redact
-from caldicott.errors import NotFound, OutputError
-from caldicott.ingest.bundles import is_bulk_manifest
-from caldicott.ingest.parse import parse_record
+from caldicott.errors import Conflict, NotFound, OutputError
+from caldicott.ingest.exports import (
+    PRIVATE,
+    export_name,
+    exported_bytes,
+    exported_id,
+    file_sha256,
+    holds_original,
+    private_copy,
+    private_write,
+)
 from caldicott.ingest.reasons import Reason
-from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord, file_kind
+from caldicott.ingest.sources import RawRecord
 from caldicott.ingest.tables import INLINE_LIMIT, QUARANTINE_TABLE, QuarantineRecord
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
 
-EXPORT_NAME = re.compile(r"q(\d+)\.(?:nd)?json")
 #: Values bound in one IN (...) list (SQLite's limit on parameters is far above it).
 IN_LIST = 500
 #: A batch's refused records from at most this many files are looked up by file as well.
@@ -89,13 +94,14 @@ class Quarantine:
     def _keep_original(self, raw: RawRecord) -> tuple[str, int, bytes | None, str | None]:
         if raw.spill is not None:
             self.originals.mkdir(parents=True, exist_ok=True)
-            digest = raw.sha256 or _file_sha256(raw.spill)
+            digest = raw.sha256 or file_sha256(raw.spill)
             target = self.originals / f"{digest}.bin"
             if not target.exists():
                 if raw.spill.parent.name == "spill":
                     raw.spill.replace(target)
+                    target.chmod(PRIVATE)
                 else:
-                    shutil.copyfile(raw.spill, target)
+                    private_copy(raw.spill, target)
             elif raw.spill.parent.name == "spill":
                 raw.spill.unlink(missing_ok=True)
             return digest, raw.size, None, str(target)
@@ -105,7 +111,7 @@ class Quarantine:
         self.originals.mkdir(parents=True, exist_ok=True)
         target = self.originals / f"{digest}.bin"
         if not target.exists():
-            target.write_bytes(raw.data)
+            private_write(target, raw.data)
         return digest, len(raw.data), None, str(target)
 
     def write(self, load_id: str, refused: Sequence[Refused]) -> None:
@@ -334,92 +340,45 @@ class Quarantine:
             return doc
 
     def export(self, out: Path, record_ids: Sequence[int] | None = None) -> list[Path]:
-        """Write originals of open records (or those given), each as :func:`export_name`."""
+        """Write originals of open records (or those given), each as :func:`export_name`,
+        readable by their owner only (they are patient-level data).
+
+        A file already there that differs from its original (a repair under way) is never
+        replaced: nothing is written and :class:`Conflict` names the files.
+        """
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create {out}: {exc.strerror}") from None
-        written: list[Path] = []
         with self.control.session() as s:
             query = select(QuarantineRecord).order_by(QuarantineRecord.id)
             if record_ids:
                 query = query.where(QuarantineRecord.id.in_(list(record_ids)))
             else:
                 query = query.where(QuarantineRecord.status == "open")
-            for row in s.scalars(query):
-                target = out / export_name(row)
-                if row.original_path:
-                    shutil.copyfile(row.original_path, target)
-                elif target.suffix == ".json":
-                    target.write_bytes(row.original or b"")  # verbatim: its sha256 again
-                else:
-                    target.write_bytes(one_line(row.original or b"") + b"\n")
-                written.append(target)
-        if record_ids and len(written) < len(set(record_ids)):
+            rows = list(s.scalars(query))
+        if record_ids and len(rows) < len(set(record_ids)):
             raise NotFound("some of the quarantine records asked for do not exist")
-        return written
+        planned = [(out / export_name(row), row) for row in rows]
+        edited = [t.name for t, row in planned if t.exists() and not holds_original(t, row)]
+        if edited:
+            raise Conflict(
+                f"{len(edited)} file(s) in {out} differ from the originals, repairs perhaps "
+                f"({', '.join(edited[:5])}{', ...' if len(edited) > 5 else ''}): load, move "
+                "or delete them first, or export to another folder",
+                files=edited,
+            )
+        for target, row in planned:
+            if row.original_path:
+                private_copy(Path(row.original_path), target)
+            else:
+                private_write(target, exported_bytes(target, row.original or b""))
+        return [target for target, _ in planned]
 
 
 def stored_file(name: str) -> str:
     """A record's file as the quarantine keeps it (its last 2,000 characters)."""
     return name[-2000:]
-
-
-def export_name(row: QuarantineRecord) -> str:
-    """``q<id>.json`` for an original read from a .json file, else ``q<id>.ndjson``.
-
-    Either way, loading the file reads the original back as the one record it was. An
-    original from a .json file (a single resource, pretty-printed perhaps; a Bundle entry;
-    a file refused whole: malformed, an invalid or oversized Bundle) may span lines, and
-    a .json file holds it verbatim as one record. A line of an NDJSON file is the single
-    line of an NDJSON file. So is a Bundle entry that is itself a Bundle, which a .json
-    file would read as a Bundle of entries: written on one line (:func:`one_line`).
-    """
-    if file_kind(Path(row.file)) != "json":
-        return f"q{row.id}.ndjson"
-    if row.original_path is None:
-        data = row.original or b""
-    elif row.size > MAX_BUNDLE_BYTES:
-        return f"q{row.id}.json"  # an oversized .json file, refused whole until repaired
-    else:
-        data = Path(row.original_path).read_bytes()
-    return f"q{row.id}.json" if _read_whole(data, row.reason_code) else f"q{row.id}.ndjson"
-
-
-def one_line(data: bytes) -> bytes:
-    """The bytes with each line break made a space: the same JSON on one NDJSON line.
-
-    JSON allows line breaks only between tokens, where a space means the same. Only a
-    Bundle's entry is written so, and an entry is only read apart from its Bundle when the
-    Bundle is well formed: none of its strings holds a raw line break.
-    """
-    if b"\n" not in data and b"\r" not in data:
-        return data
-    return data.replace(b"\r\n", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
-
-
-def _read_whole(data: bytes, reason_code: str) -> bool:
-    """Whether a .json file of these bytes gives back the record refused for this reason.
-
-    As :func:`~caldicott.ingest.bundles.read_json` reads: a Bulk Data manifest is skipped,
-    a Bundle is unpacked or refused whole (``invalid-bundle``), anything else is one record.
-    """
-    if not data.strip():
-        return False  # no record at all (an unreadable file's, which has no bytes)
-    obj, _ = parse_record(data, limit=MAX_BUNDLE_BYTES)
-    if obj is None:
-        return True  # refused whole, as it was
-    if is_bulk_manifest(obj):
-        return False  # a .json file of it would be skipped as a Bulk Data manifest
-    if obj.get("resourceType") == "Bundle":
-        return reason_code == "invalid-bundle"  # the file's Bundle, not an entry's
-    return True
-
-
-def exported_id(path: str) -> int | None:
-    """The quarantine record id of a file written by :meth:`Quarantine.export`."""
-    match = EXPORT_NAME.fullmatch(Path(path).name)
-    return int(match.group(1)) if match else None
 
 
 def _summary(row: QuarantineRecord) -> dict[str, Any]:
@@ -435,11 +394,3 @@ def _summary(row: QuarantineRecord) -> dict[str, Any]:
         "status": row.status,
         "created_at": row.created_at.isoformat(),
     }
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
