@@ -91,3 +91,15 @@ def test_tables_and_messages_show_brackets_as_they_are(capsys: pytest.CaptureFix
     out.message("wrote /data/[b]/q1.ndjson")
     shown = capsys.readouterr().out
     assert "[redacted]" in shown and "/data/[b]/q1.ndjson" in shown
+
+
+def test_a_long_path_in_a_narrow_table_keeps_its_file_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caldicott.cli.output import Output
+
+    monkeypatch.setenv("COLUMNS", "60")
+    path = "/tmp/a-rather-long-folder-name/and-another-one-below-it/export-2026.ndjson"
+    Output(False).table("Files", ["file", "read", "accepted"], [[path, 10, 9]])
+    shown = "".join(line.strip(" │|") for line in capsys.readouterr().out.splitlines())
+    assert "export-2026.ndjson" in shown.replace(" ", "")

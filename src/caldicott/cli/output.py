@@ -54,7 +54,8 @@ class Output:
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         table = Table(title=title, title_justify="left")
         for i, col in enumerate(columns):
-            table.add_column(col, justify="left" if i == 0 else "right")
+            # the first column (a file, say) folds onto more lines rather than lose its end
+            table.add_column(col, justify="left" if i == 0 else "right", overflow="fold")
         for row in rows:
             table.add_row(*(_cell(v) for v in row))
         self.console.print(table)

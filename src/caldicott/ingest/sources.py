@@ -176,13 +176,22 @@ def discover(
 def _candidates(root: Path, skipped: list[FileReport]) -> Iterator[Path]:
     """The files under ``root`` (or ``root`` itself), sorted; broken links are reported."""
     if not root.is_dir():
-        yield root
+        if root.is_file():
+            yield root
+        else:  # a FIFO, a device, a socket: reading one could wait for ever
+            skipped.append(FileReport(str(root), "other", "skipped", "not a regular file"))
         return
     for p in sorted(root.rglob("*")):
         if p.is_file():
             yield p
         elif p.is_symlink() and not p.exists():
             skipped.append(FileReport(str(p), "other", "skipped", "a link that leads nowhere"))
+        elif not p.is_dir():
+            skipped.append(FileReport(str(p), "other", "skipped", "not a regular file"))
+
+
+def _lost_after(lines: int) -> str:
+    return f"the records after line {lines} are lost" if lines else "no record could be read"
 
 
 def file_kind(path: Path) -> str | None:
@@ -300,7 +309,7 @@ def read_blocks(path: Path, kind: str, spill_dir: Path) -> Iterator[Block | RawR
                 name,
                 line_no,
                 pending,
-                reason("truncated-gzip", f"{exc}; the records after line {line_no - 1} are lost"),
+                reason("truncated-gzip", f"{exc}; {_lost_after(line_no - 1)}"),
             )
             return
     if spill is not None:

@@ -1,6 +1,7 @@
 """Reading files: NDJSON, gzip (whole, multi-member, truncated), huge lines, Bundles."""
 
 import gzip
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -208,3 +209,25 @@ def test_exports_inside_the_data_folder_are_read_but_its_own_stores_are_not(
     assert any(r.path.endswith("x.ndjson") and "own store" in r.note for r in skipped), (
         "files in caldicott's own stores are reported as skipped"
     )
+
+
+def test_a_fifo_is_skipped_never_read(tmp_path: Path) -> None:
+    """Reading a FIFO waits for a writer that may never come: named or in a folder, it
+    is listed as skipped."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fd.write_ndjson(folder / "a.ndjson", [fd.patient("a")])
+    os.mkfifo(folder / "pipe.ndjson")
+    found, skipped = discover([folder])
+    assert found == [(folder / "a.ndjson", "ndjson")]
+    assert [(Path(s.path).name, s.note) for s in skipped] == [("pipe.ndjson", "not a regular file")]
+    found, skipped = discover([folder / "pipe.ndjson"])
+    assert found == [] and [s.note for s in skipped] == ["not a regular file"]
+
+
+def test_a_file_that_is_not_gzip_says_no_record_could_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson.gz"
+    path.write_bytes(b'{"resourceType":"Patient","id":"a"}\n')
+    [record] = list(read_ndjson(path, "ndjson.gz", tmp_path))
+    assert record.problem is not None and record.problem.code == "truncated-gzip"
+    assert "no record could be read" in record.problem.message
