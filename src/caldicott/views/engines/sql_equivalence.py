@@ -13,7 +13,8 @@ rather than compare approximately.
 from __future__ import annotations
 
 from caldicott.views.engines.base import at
-from caldicott.views.engines.sql_expr import DATETIME_BODY, TIME_BODY, ExprCompiler, Sql
+from caldicott.views.engines.sql_expr import ExprCompiler, Sql
+from caldicott.views.engines.sql_temporal import DATETIME_BODY, TIME_BODY, in_utc, temporal_compare
 
 #: A JSON number's text: its fraction's digits (group 1) and exponent (group 2).
 NUMBER = r"^-?[0-9]+(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\z"
@@ -98,7 +99,9 @@ def _strings(c: ExprCompiler, sx: str, sy: str) -> str:
     )
     u, w = c.var(), c.var()
     temporal = d.let(
-        c.in_utc(sx), u, d.let(c.in_utc(sy), w, f"coalesce({c.temporal_compare('=', u, w)}, FALSE)")
+        in_utc(d, sx),
+        u,
+        d.let(in_utc(d, sy), w, f"coalesce({temporal_compare(d, '=', u, w)}, FALSE)"),
     )
     fold = "lower(translate({}, " + WHITESPACE + ", '   '))"
     return f"(CASE WHEN {both} THEN {temporal} ELSE {fold.format(sx)} = {fold.format(sy)} END)"

@@ -15,6 +15,7 @@ import orjson
 from caldicott.errors import Unsupported
 from caldicott.views.engines.base import at, several_booleans, single_values
 from caldicott.views.engines.sql_dialect import Dialect, element_key
+from caldicott.views.engines.sql_temporal import in_utc, temporal_compare
 from caldicott.views.engines.sql_typed import JsonPath, TypedPaths
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
@@ -24,23 +25,12 @@ from caldicott.views.fhirpath.types import (
     COMPLEX,
     INTEGER_TYPES,
     STRING_TYPES,
-    ZONED,
     normalise_type,
     temporal_kind,
 )
 from caldicott.views.model import ConstantValue, Path
 
-# Patterns end with \z, not $: in Java (Spark) $ also matches before a final line break,
-# and a value or reference with one must not read as a date or a key on one engine only.
-WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?\z"
-DATE_LIKE = r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?"
-DATETIME_BODY = (
-    r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})"
-    r"(?:\.(\d+))?)?)?)?(Z|[+-]\d{2}:\d{2})?"
-)
-DATETIME_PARTS = rf"^{DATETIME_BODY}\z"
-TIME_BODY = r"(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
-TIME_PARTS = rf"^{TIME_BODY}\z"
+# Patterns end with \z, not $ (see sql_temporal).
 REFERENCE = r"^(?:.*/)?([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/.*)?\z"
 CHOICE_PATTERN = "(" + "|".join(sorted(CHOICE_SUFFIXES)) + ")"
 
@@ -294,7 +284,7 @@ class ExprCompiler:
         if left.type in temporal or right.type in temporal or as_dates:
             u, w = self.var(), self.var()
             string_compare = d.let(
-                self.in_utc(sx), u, d.let(self.in_utc(sy), w, self.temporal_compare(sql_op, u, w))
+                in_utc(d, sx), u, d.let(in_utc(d, sy), w, temporal_compare(d, sql_op, u, w))
             )
         many = (
             f"({d.comparable_items(a)} {sql_op} {d.comparable_items(b)})"
@@ -319,53 +309,6 @@ class ExprCompiler:
         )
         inner = d.let(self.coll(right), b, body)
         return Sql(d.let(self.coll(left), a, inner), "bool", "boolean")
-
-    def in_utc(self, text: str) -> str:
-        """A dateTime with a zone moved to UTC and written with Z, as
-        :func:`~caldicott.views.fhirpath.types.in_utc` does; any other value as it is."""
-        d = self.d
-        size = d.str_len(text)
-        sign, hours, minutes = (
-            f"substr({text}, {size} - {k}, {n})" for k, n in ((5, 1), (4, 2), (1, 2))
-        )
-        offset = (
-            f"((CAST({hours} AS INT) * 60 + CAST({minutes} AS INT)) "
-            f"* (CASE WHEN {sign} = '+' THEN -1 ELSE 1 END))"
-        )
-        moved = d.minute_shifted(f"substr({text}, 1, 16)", offset)
-        rest = f"substr({text}, 17, {size} - 22)"  # the seconds and fraction, if any
-        return (
-            f"(CASE WHEN {d.regex_match(text, ZONED.pattern)} "
-            f"THEN coalesce({moved} || {rest} || 'Z', {text}) ELSE {text} END)"
-        )
-
-    def temporal_compare(self, sql_op: str, sx: str, sy: str) -> str:
-        """Two dates, dateTimes or times compared precision by precision, as the memory
-        engine's ``_compare_temporal`` does (FHIRPath N1 §6.1.1): the first precision
-        at which they differ decides, a precision only one has leaves them incomparable
-        (NULL), and seconds with their fraction are one precision."""
-        d = self.d
-        px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
-        py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
-        both_dates = f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)}"
-        both_times = f"{d.regex_match(sx, TIME_BODY)} AND {d.regex_match(sy, TIME_BODY)}"
-        n = f"least({px}, {py})"
-        cx, cy = f"substr({sx}, 1, {n})", f"substr({sy}, 1, {n})"
-        cases = []
-        for test, end in ((both_dates, 19), (both_times, 8)):
-            wx, wy = f"substr({sx}, 1, {end})", f"substr({sy}, 1, {end})"
-            # the fraction's digits (after the point), padded so that they compare as text
-            fx, fy = (
-                d.rpad(f"substr({s}, {end + 2}, greatest({p} - {end + 1}, 0))", 32, "0")
-                for s, p in ((sx, px), (sy, py))
-            )
-            cases.append(
-                f"WHEN {test} AND {px} <> {py} THEN (CASE "
-                f"WHEN {n} >= {end} AND {wx} <> {wy} THEN ({wx} {sql_op} {wy}) "
-                f"WHEN {n} >= {end} THEN ({fx} {sql_op} {fy}) "
-                f"WHEN {cx} <> {cy} THEN ({cx} {sql_op} {cy}) ELSE NULL END) "
-            )
-        return f"(CASE {''.join(cases)}ELSE ({sx} {sql_op} {sy}) END)"
 
     def arith(self, op: str, left: Sql, right: Sql) -> Sql:
         d = self.d

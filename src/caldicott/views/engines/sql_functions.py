@@ -6,6 +6,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from caldicott.errors import Unsupported
+from caldicott.views.engines.sql_temporal import (
+    DATETIME_BODY,
+    DATETIME_PARTS,
+    TIME_BODY,
+    TIME_PARTS,
+)
 from caldicott.views.fhirpath import ast
 from caldicott.views.fhirpath.parser import type_argument
 from caldicott.views.fhirpath.types import normalise_type
@@ -131,13 +137,6 @@ def _type_of(c: ExprCompiler, source: ast.Expr | None, scope: Scope) -> str | No
 
 
 def boundary(c: ExprCompiler, source: str, high: bool, hint: str | None) -> str:
-    from caldicott.views.engines.sql_expr import (
-        DATETIME_BODY,
-        DATETIME_PARTS,
-        TIME_BODY,
-        TIME_PARTS,
-    )
-
     d = c.d
     v = c.var()
     s = d.string(v)
