@@ -29,7 +29,10 @@ def list_(
     ctx: typer.Context,
     status: Annotated[str, typer.Option("--status", help="open, resolved or all.")] = "open",
     load: Annotated[
-        str | None, typer.Option("--load", help="Only records this load refused (first or again).")
+        str | None,
+        typer.Option(
+            "--load", help="Only records this load refused first, or found open again last."
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Only records with this first reason code.")

@@ -28,7 +28,7 @@ from caldicott.ingest.bundles import NotFhir, read_json
 from caldicott.ingest.examine import Findings, reference_paths
 from caldicott.ingest.exports import exported_id
 from caldicott.ingest.garbage import between_batches, fewer_collections
-from caldicott.ingest.quarantine import Quarantine, Refused, stored_file
+from caldicott.ingest.quarantine import Quarantine, Refused
 from caldicott.ingest.reasons import FILE_PROBLEMS, Reason, reason
 from caldicott.ingest.references import HeldRecords, Pending, absent_keys, unresolved
 from caldicott.ingest.sources import (
@@ -141,8 +141,6 @@ class Loader:
         self.resolved_ids: list[int] = []
         self.resolved_keys: list[tuple[str, str]] = []
         self.open_keys: set[tuple[str, str]] = set()
-        self.open_places: dict[str, set[int]] = {}  # see Quarantine.open_places
-        self.resolved_places: dict[str, list[int]] = {}
         self.resolved = 0
         self.batches = 0
         self._last_file = ""
@@ -157,7 +155,6 @@ class Loader:
         to_read, skipped = discover(paths, exclude=own_stores(self.settings.home))
         self._start()
         self.open_keys = self.quarantine.open_keys()
-        self.open_places = self.quarantine.open_places()
         held = HeldRecords(self.spill_dir)
         reports: list[FileReport] = []
         sizes = [_size(path) for path, _ in to_read]
@@ -334,16 +331,7 @@ class Loader:
             for rtype, counts in written.items():
                 became = {(rtype, rid) for rid in counts.current}
                 self.resolved_keys.extend(became & self.open_keys)
-        if self.open_places:
-            self._accepted_at_open_places(ok)
         self._batch_done()
-
-    def _accepted_at_open_places(self, ok: Batch) -> None:
-        """Note the places of open records where this batch accepted a record."""
-        hit = {f for f in set(ok.files) if stored_file(f) in self.open_places}
-        for file, number in zip(ok.files, ok.numbers, strict=True):
-            if file in hit and number in self.open_places[stored_file(file)]:
-                self.resolved_places.setdefault(stored_file(file), []).append(number)
 
     def _batch_done(self) -> None:
         if self.resolved_ids or self.resolved_keys:
@@ -351,9 +339,6 @@ class Loader:
                 self.load_id, self.resolved_ids, self.resolved_keys
             )
             self.resolved_ids, self.resolved_keys = [], []
-        if self.resolved_places:
-            self.resolved += self.quarantine.resolve_places(self.load_id, self.resolved_places)
-            self.resolved_places = {}
         self.batches += 1
         with self.control.session() as s:
             s.execute(

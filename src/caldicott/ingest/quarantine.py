@@ -255,32 +255,6 @@ class Quarantine:
                 for some in _slices(list(files))
             )
 
-    def open_places(self) -> dict[str, set[int]]:
-        """Where open records were read (file -> line or entry numbers), to notice when a
-        record read at one of those places is accepted: the file repaired where it lies."""
-        out: dict[str, set[int]] = {}
-        with self.control.session() as s:
-            rows = s.execute(
-                select(QuarantineRecord.file, QuarantineRecord.number).where(
-                    QuarantineRecord.status == "open"
-                )
-            )
-            for file, number in rows:
-                out.setdefault(file, set()).add(number)
-        return out
-
-    def resolve_places(self, load_id: str, places: dict[str, list[int]]) -> int:
-        """Mark resolved the open records at these places, where a record was accepted."""
-        values = _resolution(load_id)
-        with self.control.session() as s:
-            return sum(
-                _resolve_where(
-                    s, values, QuarantineRecord.file == file, QuarantineRecord.number.in_(some)
-                )
-                for file, numbers in places.items()
-                for some in _slices(sorted(numbers))
-            )
-
     def open_keys(self) -> set[tuple[str, str]]:
         """(type, id) of open records, to notice when a repaired one is accepted."""
         with self.control.session() as s:
