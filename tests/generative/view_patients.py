@@ -195,7 +195,6 @@ PATIENT_COLUMNS = [
     ("deceased is boolean", "boolean"),
     ("deceased is dateTime", "boolean"),
     ("(deceased as dateTime) > @2020-06", "boolean"),
-    ("extension.value.ofType(decimal).first() is decimal", "boolean"),
     ("gender is code", "boolean"),
     ("%kdecimal.lowBoundary()", "decimal"),
     ("2.50.highBoundary()", "decimal"),

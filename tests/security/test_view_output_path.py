@@ -155,6 +155,7 @@ def test_parquet_of_a_column_of_mixed_types_is_a_user_error_without_values(  # t
         "keys/log-signing.key",
         "quarantine/originals/x.bin",
         "quarantine/new.csv",
+        "exports/q5.ndjson",  # a repair under way
     ],
 )
 def test_caldicott_s_own_stores_are_never_written_over(cli, home: Path, own: str) -> None:  # type: ignore[no-untyped-def]
@@ -163,8 +164,13 @@ def test_caldicott_s_own_stores_are_never_written_over(cli, home: Path, own: str
     target.parent.mkdir(parents=True, exist_ok=True)
     before = target.read_bytes() if target.exists() else None
     err = _refused(cli, str(target), DENIED)
-    assert "caldicott's own" in err or "caldicott's keys" in err or "quarantine folder" in err
+    assert "caldicott's own" in err or "folder; rows are never written" in err
     assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_names_that_only_begin_like_a_store_are_files_like_any(cli, home: Path) -> None:  # type: ignore[no-untyped-def]
+    res = cli("view", "run", "patient_demographics", "--out", str(home / "warehouse.duckdb.csv"))
+    assert res.exit_code == 0, res.stderr
 
 
 def test_a_view_name_that_is_not_a_sql_name_is_refused(cli, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -112,11 +112,7 @@ def _parquet_table(result: ViewResult, declared: Sequence[Column] = ()) -> Any:
     columns: dict[str, list[Any]] = {c: [] for c in result.columns}
     for row in result.rows:
         for name, value in zip(result.columns, row, strict=True):
-            if isinstance(value, Decimal):
-                value = float(value)
-            elif isinstance(value, dict):
-                value = orjson.dumps(value, default=_json_default).decode()
-            columns[name].append(value)
+            columns[name].append(_arrow_value(value))
     arrays = []
     for name, values in columns.items():
         try:
@@ -128,6 +124,17 @@ def _parquet_table(result: ViewResult, declared: Sequence[Column] = ()) -> Any:
                 "--format csv or ndjson"
             ) from None
     return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def _arrow_value(value: Any) -> Any:
+    """A cell as Arrow takes it: decimals as floats, objects as JSON text, in lists too."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return orjson.dumps(value, default=_json_default).decode()
+    if isinstance(value, list):
+        return [_arrow_value(v) for v in value]
+    return value
 
 
 def write_parquet(result: ViewResult, out: BinaryIO, declared: Sequence[Column] = ()) -> None:
@@ -161,7 +168,9 @@ _FILE_KINDS = (
 #: (and those beside them named from them: ``control.db-journal``, ``warehouse.duckdb.wal``)
 #: and folders.
 OWN_FILES = ("control.db", "warehouse.duckdb", "caldicott.toml")
-OWN_FOLDERS = ("keys", "quarantine")
+#: What SQLite and DuckDB name beside a database file.
+COMPANIONS = ("", "-journal", "-wal", "-shm", ".wal", ".tmp")
+OWN_FOLDERS = ("keys", "quarantine", "exports")
 
 
 def _own(relative: Path) -> str | None:
@@ -169,9 +178,7 @@ def _own(relative: Path) -> str | None:
     first = relative.parts[0]
     if first in OWN_FOLDERS:
         return f"caldicott's {first} folder"
-    if len(relative.parts) == 1 and any(
-        first == own or first.startswith((f"{own}-", f"{own}.")) for own in OWN_FILES
-    ):
+    if len(relative.parts) == 1 and first in {f + c for f in OWN_FILES for c in COMPANIONS}:
         return f"caldicott's own {first}"
     return None
 
@@ -182,7 +189,8 @@ def output_target(path: Path, home: Path) -> Path:
 
     A relative path is taken from the current directory, as a shell would. Refused: a
     path that resolves outside the data folder or to caldicott's own stores in it (the
-    warehouse, the control plane, ``keys/``, ``quarantine/``: :class:`PermissionDenied`), and an
+    warehouse, the control plane, ``keys/``, ``quarantine/``, ``exports/``:
+    :class:`PermissionDenied`), and an
     existing folder, device, FIFO or socket (:class:`OutputError`).
     """
     root = home.expanduser().resolve()

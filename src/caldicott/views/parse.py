@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Any, cast
-
-import orjson
 
 from caldicott.errors import InvalidArgument, NotFound, ValidationFailed
 from caldicott.ingest.validate.resources import RESOURCE_TYPES
@@ -69,11 +68,17 @@ def load_view(path: FilePath) -> ViewDefinition:
         raise InvalidArgument(f"{path}: is a folder, not a ViewDefinition file") from None
     except OSError as exc:
         raise InvalidArgument(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a byte-order mark: UTF-8
-    except orjson.JSONDecodeError as exc:
+    try:  # decimals as written (a constant's 1.50 has two places); a byte-order mark: UTF-8
+        data = json.loads(
+            raw.removeprefix(b"\xef\xbb\xbf"), parse_float=Decimal, parse_constant=_not_json
+        )
+    except ValueError as exc:  # and its JSONDecodeError, UnicodeDecodeError
         raise ValidationFailed(f"{path}: not valid JSON ({exc})") from None
     return parse_view(data)
+
+
+def _not_json(word: str) -> Any:
+    raise ValueError(f"{word} is not a JSON number")
 
 
 def parse_view(data: Any) -> ViewDefinition:

@@ -171,11 +171,14 @@ def test_parquet_schema_is_the_declared_types(  # type: ignore[no-untyped-def]
         ("d", "multipleBirth.ofType(integer) * 1", "decimal", False),
         ("n", "name.where(use = 'none').given", "string", True),
         ("born", "birthDate", "date", False),
+        ("ks", "%k | 2.25", "decimal", True),  # Decimals in a list (memory, written digits)
+        ("ids", "identifier", "Identifier", True),  # objects in a list: JSON text
     ]
     view = {
         "resourceType": "ViewDefinition",
         "name": "typed",
         "resource": "Patient",
+        "constant": [{"name": "k", "valueDecimal": 1.50}],
         "select": [
             {
                 "column": [
@@ -199,4 +202,26 @@ def test_parquet_schema_is_the_declared_types(  # type: ignore[no-untyped-def]
         "d": pa.float64(),
         "n": pa.list_(pa.string()),
         "born": pa.string(),
+        "ks": pa.list_(pa.float64()),
+        "ids": pa.list_(pa.string()),
     }
+    [row, *_] = pq.read_table(out).to_pylist()
+    assert row["ks"] == [1.5, 2.25] and "nhs-number" in row["ids"][0]
+
+
+def test_a_decimal_constant_in_a_view_file_keeps_its_written_digits(  # type: ignore[no-untyped-def]
+    cli, warehouse: Path, tmp_path: Path
+) -> None:
+    spec = tmp_path / "k.json"
+    spec.write_text(
+        '{"resourceType": "ViewDefinition", "name": "k", "resource": "Patient",'
+        ' "constant": [{"name": "k", "valueDecimal": 1.50}],'
+        ' "select": [{"column": [{"name": "low", "path": "%k.lowBoundary()"}]}]}'
+    )
+    for engine in ("memory", "duckdb"):
+        out = tmp_path / "home" / f"k-{engine}.csv"
+        res = cli("view", "run", str(spec), "--engine", engine, "--out", str(out))
+        assert res.exit_code == 0, res.stderr
+        assert out.read_text().splitlines()[1:] == ["1.495", "1.495"]  # not 1.45
+    spec.write_text('{"resourceType": "ViewDefinition", "resource": "Patient", "x": NaN}')
+    assert cli("view", "run", str(spec)).exit_code == 9

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from caldicott.views.fhirpath.types import in_utc, temporal_kind
@@ -127,9 +127,9 @@ def _equivalent_items(a: Any, b: Any) -> bool:
     if nx is not None and ny is not None:
         places = min(_places(nx), _places(ny))
         step = Decimal(1).scaleb(-places)
-        return Decimal(nx).quantize(step, ROUND_HALF_UP) == Decimal(ny).quantize(
-            step, ROUND_HALF_UP
-        )
+        with localcontext() as exact:  # digits enough for any number a resource holds
+            exact.prec = 2000
+            return all_same(Decimal(n).quantize(step, ROUND_HALF_UP) for n in (nx, ny))
     if isinstance(x, str) and isinstance(y, str):
         kx, ky = temporal_kind(x), temporal_kind(y)
         if kx and ky and (kx == "time") == (ky == "time"):

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from caldicott.views.engines.base import at
 from caldicott.views.engines.sql_expr import ExprCompiler, Sql
-from caldicott.views.engines.sql_temporal import DATETIME_BODY, TIME_BODY, in_utc, temporal_compare
+from caldicott.views.engines.sql_temporal import TIME_BODY, dateish, in_utc, temporal_compare
 
 #: A JSON number's text: its fraction's digits (group 1) and exponent (group 2).
 NUMBER = r"^-?[0-9]+(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\z"
 #: The places to which numbers are compared exactly; a number written with more refuses.
 PLACES = 18
-DATE_BODY = r"\d{4}(-\d{2}(-\d{2})?)?"
 #: FHIRPath's whitespace (its grammar's WS), each of which is equivalent to a space.
 WHITESPACE = "chr(9) || chr(13) || chr(10)"
 
@@ -89,12 +88,8 @@ def _numbers(c: ExprCompiler, x: str, y: str) -> str:
 def _strings(c: ExprCompiler, sx: str, sy: str) -> str:
     d = c.d
 
-    def dateish(s: str) -> str:
-        date_time = f"({d.regex_match(s, DATETIME_BODY)} AND {d.instr(s, 'T')} > 0)"
-        return f"({d.regex_match(s, DATE_BODY)} OR {date_time})"
-
     both = (
-        f"(({dateish(sx)} AND {dateish(sy)}) OR "
+        f"(({dateish(d, sx)} AND {dateish(d, sy)}) OR "
         f"({d.regex_match(sx, TIME_BODY)} AND {d.regex_match(sy, TIME_BODY)}))"
     )
     u, w = c.var(), c.var()

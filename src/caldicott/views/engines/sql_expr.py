@@ -13,6 +13,7 @@ from decimal import Decimal
 import orjson
 
 from caldicott.errors import Unsupported
+from caldicott.ingest.validate.resources import RESOURCE_TYPES
 from caldicott.views.engines.base import at, several_booleans, single_values
 from caldicott.views.engines.sql_dialect import Dialect, element_key
 from caldicott.views.engines.sql_temporal import in_utc, temporal_compare
@@ -59,6 +60,29 @@ class Sql:
         if known is not None and known not in STRING_TYPES:
             return False
         return self.text is None or temporal_kind(self.text) is not None
+
+
+#: Functions whose items are (some of) their input's, so keep the type a choice
+#: element's key gave them (the memory engine's ``Typed``).
+_PASSING = frozenset({"first", "last", "where", "ofType"})
+
+
+def carries_choice_types(expr: ast.Expr | None) -> bool:
+    """Whether items of ``expr`` may be choice values past their element, whose type the
+    memory engine knows from its key and the SQL engines do not (``$this`` may be one)."""
+    if expr is None or isinstance(expr, ast.This):
+        return True
+    if isinstance(expr, ast.Member):
+        return expr.name in CHOICE_ELEMENTS
+    if isinstance(expr, ast.Call) and expr.name in _PASSING:
+        return carries_choice_types(expr.source)
+    if isinstance(expr, ast.Index):
+        return carries_choice_types(expr.source)
+    if isinstance(expr, ast.TypeTest) and expr.op == "as":
+        return carries_choice_types(expr.source)
+    if isinstance(expr, ast.Binary) and expr.op == "|":
+        return carries_choice_types(expr.left) or carries_choice_types(expr.right)
+    return False
 
 
 @dataclass(frozen=True)
@@ -362,9 +386,10 @@ class ExprCompiler:
         """``left | right``: the items of both, each kept only if no earlier one equals it."""
         d = self.d
         c, x, i, o = self.var(), self.var(), self.var(), self.var()
-        earlier = d.filter(d.before(c, i), o, self.equal_items(x, left, o, right))
-        body = d.filter_indexed(c, x, i, f"({d.length(earlier)} = 0)")
         kind = left.type if left.type == right.type else None
+        item = Sql("", "coll", kind)  # an item of either side: their type if they share one
+        earlier = d.filter(d.before(c, i), o, self.equal_items(x, item, o, item))
+        body = d.filter_indexed(c, x, i, f"({d.length(earlier)} = 0)")
         merged = d.concat(self.coll(left), self.coll(right))
         return Sql(d.let(merged, c, body), "coll", kind)
 
@@ -400,7 +425,7 @@ class ExprCompiler:
         source = expr.source
         suffix = next((s for s, t in CHOICE_SUFFIXES.items() if t == wanted), None)
         v = self.var()
-        test = self.type_test(d.kind(v), wanted)
+        test = self.type_test(d.kind(v), wanted, v)
         owner: Sql | None = None
         if self.typed is not None and isinstance(source, ast.Member) and suffix is not None:
             owner = (
@@ -409,6 +434,17 @@ class ExprCompiler:
             found = self.typed.choice(owner, source.name, wanted)
             if found is not None:
                 return replace(found, type=wanted)
+        direct = isinstance(source, ast.Member) and suffix is not None  # value.ofType(T)
+        if not direct and source is not None and carries_choice_types(source):
+            # the memory engine knows such items' types from their keys (valueCode is a
+            # code, not a string); past the choice element itself, the SQL does not
+            raise Unsupported(
+                f"the {d.name} engine does not support {expr.name}() or is/as of values "
+                "taken from a choice element through other functions (write "
+                "value.ofType(T) directly)",
+                feature="op:is",
+                engine=d.name,
+            )
         if isinstance(source, ast.Member) and suffix is not None:
             if source.source is None and scope.item is not None:
                 plain_items = self.child(scope.item, source.name, choice=False)
@@ -429,8 +465,11 @@ class ExprCompiler:
         coll = self.coll(self.compile(source, scope)) if source is not None else scope.focus
         return Sql(d.filter(coll, v, test), "coll", wanted)
 
-    def type_test(self, kind: str, wanted: str) -> str:
+    def type_test(self, kind: str, wanted: str, item: str | None = None) -> str:
         d = self.d
+        if wanted in RESOURCE_TYPES and item is not None:  # a resource: its resourceType
+            named = d.string(d.child(item, "resourceType"))
+            return f"({d.is_object(kind)} AND coalesce({named} = {d.quote(wanted)}, FALSE))"
         if wanted == "boolean":
             return d.is_bool(kind)
         if wanted in INTEGER_TYPES:

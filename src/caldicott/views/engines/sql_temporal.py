@@ -9,7 +9,7 @@ from caldicott.views.fhirpath.types import ZONED
 # Patterns end with \z, not $: in Java (Spark) $ also matches before a final line break,
 # and a value or reference with one must not read as a date or a key on one engine only.
 WITHOUT_ZONE = r"^(.*?)(Z|[+-]\d{2}:\d{2})?\z"
-DATE_LIKE = r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?"
+DATE_BODY = r"\d{4}(-\d{2}(-\d{2})?)?"
 DATETIME_BODY = (
     r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})"
     r"(?:\.(\d+))?)?)?)?(Z|[+-]\d{2}:\d{2})?"
@@ -30,12 +30,25 @@ def in_utc(d: Dialect, text: str) -> str:
         f"((CAST({hours} AS INT) * 60 + CAST({minutes} AS INT)) "
         f"* (CASE WHEN {sign} = '+' THEN -1 ELSE 1 END))"
     )
-    moved = d.minute_shifted(f"substr({text}, 1, 16)", offset)
+    shifted = d.minute_shifted(f"substr({text}, 1, 16)", offset)
+    # past year 9999 (or before 0001) Python's datetime, and so the memory engine, leaves
+    # the value as it is: so here, where the engine would write a year of five digits
+    moved = (
+        f"(CASE WHEN {d.str_len(shifted)} = 16 AND substr({shifted}, 1, 4) "
+        f"BETWEEN '0001' AND '9999' THEN {shifted} END)"
+    )
     rest = f"substr({text}, 17, {size} - 22)"  # the seconds and fraction, if any
     return (
         f"(CASE WHEN {d.regex_match(text, ZONED.pattern)} "
         f"THEN coalesce({moved} || {rest} || 'Z', {text}) ELSE {text} END)"
     )
+
+
+def dateish(d: Dialect, text: str) -> str:
+    """Whether a string reads as a date or a dateTime (a dateTime has its T), as the
+    memory engine's ``temporal_kind`` tells them; otherwise strings compare as text."""
+    date_time = f"({d.regex_match(text, DATETIME_BODY)} AND {d.instr(text, 'T')} > 0)"
+    return f"({d.regex_match(text, DATE_BODY)} OR {date_time})"
 
 
 def temporal_compare(d: Dialect, sql_op: str, sx: str, sy: str) -> str:
@@ -45,7 +58,7 @@ def temporal_compare(d: Dialect, sql_op: str, sx: str, sy: str) -> str:
     (NULL), and seconds with their fraction are one precision."""
     px = d.str_len(d.regex_group(sx, WITHOUT_ZONE, 1))
     py = d.str_len(d.regex_group(sy, WITHOUT_ZONE, 1))
-    both_dates = f"{d.regex_match(sx, DATE_LIKE)} AND {d.regex_match(sy, DATE_LIKE)}"
+    both_dates = f"{dateish(d, sx)} AND {dateish(d, sy)}"
     both_times = f"{d.regex_match(sx, TIME_BODY)} AND {d.regex_match(sy, TIME_BODY)}"
     n = f"least({px}, {py})"
     cx, cy = f"substr({sx}, 1, {n})", f"substr({sy}, 1, {n})"

@@ -131,11 +131,12 @@ STRING_TYPES = frozenset(PRIMITIVES) - {
 }
 INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
 
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-TIME = re.compile(r"^\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?$")
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$", re.ASCII)
+TIME = re.compile(r"^\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?$", re.ASCII)
 DATETIME = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?T?(?:(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)?"
-    r"(Z|[+-]\d{2}:\d{2})?$"
+    r"(Z|[+-]\d{2}:\d{2})?$",
+    re.ASCII,
 )
 
 
@@ -160,7 +161,7 @@ def temporal_kind(text: str) -> str | None:
 
 
 #: A dateTime to the minute at least, with a zone: what :func:`in_utc` moves.
-ZONED = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^Z+-]*)([+-])(\d{2}):(\d{2})")
+ZONED = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([^Z+-]*)([+-])(\d{2}):(\d{2})", re.ASCII)
 
 
 def in_utc(text: str) -> str:
