@@ -194,6 +194,20 @@ def test_equivalence_of_numbers_of_many_digits_on_the_reference_engine() -> None
     assert _cell("memory", f"{big}.5 ~ {big}.46") == [True]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("name.last() ~ 'Ng'", False),  # an object against a string: never equivalent
+        ("name.last() !~ 7", True),
+        ("(name.last() | 'Ng') ~ ('Ng' | 'x')", False),
+    ],
+)
+def test_an_object_against_no_object_is_not_equivalent(engine: str, path: str, value: bool) -> None:
+    """Objects are compared only where each side has as many of them."""
+    assert _cell(engine, path) == [value]
+
+
 def test_objects_are_equivalent_element_by_element_on_the_reference_engine() -> None:
     assert _cell("memory", "name.first() ~ name.last()") == [False]
     assert _cell("memory", "name.last() ~ name.last()") == [True]

@@ -6,8 +6,9 @@ numbers equal when rounded to the fewer decimal places written of the two (so th
 dialect must give a decimal's written text: DuckDB reads such views with decimals as
 written); strings equal ignoring case and with tab, carriage return and line feed as
 spaces, or, where both read as dates (or both as times), equal at one precision.
-Objects, and numbers past what ``DECIMAL(38, 18)`` holds exactly, raise ``Unsupported``
-rather than compare approximately.
+Objects (where each side has as many, so that they must be compared), and numbers past
+what ``DECIMAL(38, 18)`` holds exactly, raise ``Unsupported`` rather than compare
+approximately.
 """
 
 from __future__ import annotations
@@ -32,9 +33,17 @@ def equivalence(c: ExprCompiler, op: str, left: Sql, right: Sql) -> Sql:
         y = c.var()
         return d.length(d.filter(coll, y, _items(c, x, y)))
 
+    def objects(coll: str) -> str:
+        o = c.var()
+        return d.length(d.filter(coll, o, d.is_object(d.kind(o))))
+
     unmatched = d.filter(d.concat(a, b), x, f"({count(a)} <> {count(b)})")
+    # an object is equivalent only to an object: with as many on each side, they must be
+    # compared (refused); with different numbers, the collections cannot be equivalent
     same = (
-        f"(CASE WHEN {d.length(a)} <> {d.length(b)} THEN FALSE ELSE {d.length(unmatched)} = 0 END)"
+        f"(CASE WHEN {d.length(a)} <> {d.length(b)} THEN FALSE "
+        f"WHEN {objects(a)} <> {objects(b)} THEN FALSE "
+        f"ELSE {d.length(unmatched)} = 0 END)"
     )
     body = same if op == "~" else f"(NOT {same})"
     return Sql(d.let(c.coll(left), a, d.let(c.coll(right), b, body)), "bool", "boolean")
