@@ -6,12 +6,14 @@ becomes a record numbered by its position (1-based); its bytes are the entry's r
 written in the file (:mod:`.outline` finds where), so a problem in one entry refuses that
 entry alone and decimals keep their digits. Within a Bundle, a resource with no id whose
 fullUrl is ``urn:uuid:X`` is given the id X, and references to ``urn:uuid:X`` are
-rewritten to ``Type/X`` so that they resolve in the warehouse as they did in the Bundle;
-only a resource so changed is re-serialised.
+rewritten to ``Type/X`` so that they resolve in the warehouse as they did in the Bundle.
+Those changes are made in the resource's text, so everything else in it (decimals above
+all: ``1.10`` is not ``1.1`` in FHIR) keeps the bytes it was written with.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,10 @@ from caldicott.ingest.reasons import reason
 from caldicott.ingest.sources import MAX_BUNDLE_BYTES, RawRecord
 
 BUNDLE_TYPES = frozenset({"collection", "transaction", "batch", "searchset"})
+
+# a "reference" key and its string value, as JSON writes them; a match inside a string
+# cannot happen (its quotes would be escaped), and every edit is checked by a parse
+_REFERENCE = re.compile(rb'"reference"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class NotFhir(Exception):
@@ -129,7 +135,36 @@ def _localised(data: bytes, entry: Entry, urls: dict[str, str]) -> bytes:
     new = _rewrite(obj, urls)
     if "id" not in new and entry.full_url in urls:
         new["id"] = urls[entry.full_url].split("/", 1)[1]
-    return data if new == obj else orjson.dumps(new)
+    if new == obj:
+        return data
+    edited = _edit(data, urls, new.get("id") if "id" not in obj else None)
+    if edited is not None and parse_record(edited)[0] == new:
+        return edited
+    return orjson.dumps(new)  # never expected: the edits did not give the rewritten resource
+
+
+def _edit(data: bytes, urls: dict[str, str], new_id: Any) -> bytes | None:
+    """The resource's text with its local references replaced and ``new_id`` (if any)
+    added as its first key; None where that cannot be done in the text."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        try:
+            value = orjson.loads(b'"' + match.group(1) + b'"')
+        except orjson.JSONDecodeError:
+            return match.group(0)
+        if value not in urls:
+            return match.group(0)
+        return b'"reference":' + orjson.dumps(urls[value])
+
+    out = _REFERENCE.sub(replace, data)
+    if new_id is None:
+        return out
+    brace = out.find(b"{")
+    if brace < 0:
+        return None
+    rest = out[brace + 1 :]
+    comma = b"" if rest.lstrip().startswith(b"}") else b","
+    return out[: brace + 1] + b'"id":' + orjson.dumps(new_id) + comma + rest
 
 
 def _rewrite(node: Any, urls: dict[str, str]) -> Any:

@@ -170,6 +170,32 @@ def test_bundle_urn_references_are_rewritten(tmp_path: Path) -> None:
     assert second["subject"]["reference"] == "Patient/11111111-2222-3333-4444-555555555555"
 
 
+def test_rewriting_urn_references_keeps_the_rest_as_written(tmp_path: Path) -> None:
+    """1.10 is not 1.1 in FHIR: a resource whose references are made global keeps every
+    other byte, and one given its id from its fullUrl gains only that id."""
+    text = (
+        '{"resourceType": "Bundle", "type": "transaction", "entry": [\n'
+        '  {"fullUrl": "urn:uuid:aa-1", "resource": {"resourceType": "Patient"}},\n'
+        '  {"fullUrl": "urn:uuid:bb-2", "resource": {\n'
+        '    "resourceType": "Observation", "id": "o1",\n'
+        '    "subject": { "reference" : "urn:\\u0075uid:aa-1" },\n'
+        '    "note": [{"text": "\\"reference\\": \\"urn:uuid:aa-1\\""}],\n'
+        '    "valueQuantity": {"value": 1.10, "unit": "mmol/L"},\n'
+        '    "performer": [{"reference": "Practitioner/x"}, {"reference": "urn:uuid:aa-1"}]}}\n'
+        "]}"
+    )
+    path = tmp_path / "t.json"
+    path.write_text(text, encoding="utf-8")
+    patient, observation = read_json(path)
+    assert patient.data == b'{"id":"aa-1","resourceType": "Patient"}'
+    assert b'"value": 1.10' in observation.data
+    assert observation.data.startswith(b'{\n    "resourceType": "Observation", "id": "o1",\n')
+    obs = orjson.loads(observation.data)
+    assert obs["subject"] == {"reference": "Patient/aa-1"}
+    assert obs["note"][0]["text"] == '"reference": "urn:uuid:aa-1"'
+    assert obs["performer"] == [{"reference": "Practitioner/x"}, {"reference": "Patient/aa-1"}]
+
+
 def test_unsupported_bundles_and_bad_entries(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
     path.write_bytes(orjson.dumps({"resourceType": "Bundle", "type": "document", "entry": []}))
