@@ -79,6 +79,14 @@ def test_human_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     assert "Quarantine" in cli("quarantine", "list").stdout
 
 
+def test_human_output_says_why_a_file_gave_no_records(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"transactionTime": "2026-01-01T00:00:00Z", "output": []}')
+    result = cli("ingest", str(manifest))
+    assert result.exit_code == 0
+    assert f"{manifest}: a FHIR Bulk Data export manifest" in result.stdout
+
+
 def test_a_missing_path_refuses_the_load_and_a_repeated_file_is_read_once(  # type: ignore[no-untyped-def]
     cli, on_backend, tmp_path: Path
 ) -> None:

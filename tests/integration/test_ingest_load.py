@@ -138,6 +138,32 @@ def test_bundles_load(control: ControlPlane, tmp_path: Path, kind: str) -> None:
     assert doc["files"][0]["kind"] == "json"
 
 
+def test_a_searchsets_outcome_entries_are_noted_not_loaded(
+    control: ControlPlane, tmp_path: Path
+) -> None:
+    """search.mode=outcome entries say how the search went: not records, but reported."""
+    doc = fd.bundle("searchset", [fd.patient("a"), fd.observation("o", "a")])
+    for issues in ([{"severity": "error", "code": "too-costly"}], [{"code": "x"}]):
+        outcome = {"resourceType": "OperationOutcome", "issue": issues}
+        doc["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+    doc["entry"].append(
+        {"resource": {"resourceType": "OperationOutcome"}, "search": {"mode": "match"}}
+    )
+    path = tmp_path / "s.json"
+    path.write_bytes(orjson.dumps(doc))
+    result = run_load(control, tmp_path / "home", path).as_dict()
+    assert (result["read"], result["accepted"], result["quarantined"]) == (3, 2, 1)
+    [file] = result["files"]
+    assert file["note"] == (
+        "search outcome not loaded (OperationOutcome issues: 1 error, 1 unknown); "
+        "the search that made this Bundle may be incomplete"
+    )
+    collection = dict(doc, type="collection")
+    path.write_bytes(orjson.dumps(collection))
+    again = run_load(control, tmp_path / "home2", path).as_dict()
+    assert (again["read"], again["files"][0]["note"]) == (5, "")
+
+
 def test_events_before_birth_are_warned(control: ControlPlane, tmp_path: Path) -> None:
     data = fd.write_ndjson(
         tmp_path / "a.ndjson",

@@ -39,6 +39,9 @@ def _render(out: Output, doc: dict[str, Any]) -> None:
     cols = ("read", "accepted", "quarantined", "warnings")
     files = [(f["path"], f["status"], *(f[c] for c in cols)) for f in doc["files"]]
     out.table("Files", ("file", "status", *cols), files)
+    for f in doc["files"]:
+        if f["note"]:
+            out.message(f"{f['path']}: {f['note']}")
     types = [(name, *(c[k] for k in cols)) for name, c in doc["types"].items()]
     out.table("Resource types", ("type", *cols), types)
     if doc["reasons"]:

@@ -8,7 +8,9 @@ entry alone and decimals keep their digits. Within a Bundle, a resource with no 
 fullUrl is ``urn:uuid:X`` is given the id X, and references to ``urn:uuid:X`` are
 rewritten to ``Type/X`` so that they resolve in the warehouse as they did in the Bundle.
 Those changes are made in the resource's text, so everything else in it (decimals above
-all: ``1.10`` is not ``1.1`` in FHIR) keeps the bytes it was written with.
+all: ``1.10`` is not ``1.1`` in FHIR) keeps the bytes it was written with. A searchset's
+OperationOutcome entries of search mode ``outcome`` say how the search went, and are not
+records: they are left out and counted, by severity, in a note on the file.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def is_bulk_manifest(keys: Collection[str]) -> bool:
     return "resourceType" not in keys and {"transactionTime", "output"} <= set(keys)
 
 
-def read_json(path: Path) -> Iterator[RawRecord]:
-    """Yield the entries of a Bundle file, or the file itself as one resource."""
+def read_json(path: Path, notes: list[str] | None = None) -> Iterator[RawRecord]:
+    """Yield the entries of a Bundle file, or the file itself as one resource; what the
+    file's reader should know of entries not yielded is appended to ``notes``."""
     name = str(path)
     size = path.stat().st_size
     if size > MAX_BUNDLE_BYTES:
@@ -83,9 +86,12 @@ def read_json(path: Path) -> Iterator[RawRecord]:
     del raw  # the entries are taken from the text
     entries = shape.entries or []
     urls = _local_urls(entries)
+    outcomes: list[str] = []
     for i, entry in enumerate(entries, start=1):
         where = f"Bundle.entry[{i - 1}]"
-        if entry.problem == "duplicate-key":
+        if shape.bundle_type == "searchset" and _is_search_outcome(entry):
+            outcomes.extend(_severities(_span(text, *entry.resource or (0, 0))))
+        elif entry.problem == "duplicate-key":
             data = _span(text, entry.start, entry.end)
             problem = reason("duplicate-key", "the entry has a key twice", where)
             yield RawRecord(name, i, data, problem)
@@ -96,6 +102,41 @@ def read_json(path: Path) -> Iterator[RawRecord]:
         else:
             data = _span(text, *entry.resource)
             yield RawRecord(name, i, _localised(data, entry, urls) if urls else data)
+    if outcomes and notes is not None:
+        notes.append(_outcome_note(outcomes))
+
+
+def _is_search_outcome(entry: Entry) -> bool:
+    return (
+        entry.search_mode == "outcome"
+        and entry.rtype == "OperationOutcome"
+        and entry.problem is None
+        and entry.is_object
+    )
+
+
+def _severities(data: bytes) -> list[str]:
+    """The severity of each issue of an OperationOutcome ("unknown" where not given)."""
+    obj, _problem = parse_record(data)
+    issues = obj.get("issue") if obj is not None else None
+    if not isinstance(issues, list) or not issues:
+        return ["unknown"]
+    out = []
+    for issue in issues:
+        severity = issue.get("severity") if isinstance(issue, dict) else None
+        known = severity in ("fatal", "error", "warning", "information")
+        out.append(severity if known and isinstance(severity, str) else "unknown")
+    return out
+
+
+def _outcome_note(severities: list[str]) -> str:
+    """What a searchset's outcome entries said, in counts (their text is not repeated)."""
+    order = ("fatal", "error", "warning", "information", "unknown")
+    counts = ", ".join(f"{severities.count(s)} {s}" for s in order if s in severities)
+    note = f"search outcome not loaded (OperationOutcome issues: {counts})"
+    if "fatal" in severities or "error" in severities:
+        note += "; the search that made this Bundle may be incomplete"
+    return note
 
 
 def _whole(name: str, raw: bytes) -> RawRecord:

@@ -200,9 +200,10 @@ class Loader:
         for path, kind in to_read:
             report = FileReport(str(path), kind)
             records = 0
+            notes: list[str] = []
             try:
                 report.bytes = path.stat().st_size
-                for item in self._blocks(path, kind):
+                for item in self._blocks(path, kind, notes):
                     records += 1
                     yield item
             except NotFhir as exc:
@@ -214,11 +215,12 @@ class Loader:
             if records == 0 and report.status == "read":
                 report.status = "empty"
                 report.note = "no records in the file"
+            report.note = "; ".join([report.note, *notes] if report.note else notes)
             reports.append(report)
 
-    def _blocks(self, path: Path, kind: str) -> Iterator[Block | RawRecord]:
+    def _blocks(self, path: Path, kind: str, notes: list[str]) -> Iterator[Block | RawRecord]:
         if kind == "json":
-            return blocks_of(read_json(path))
+            return blocks_of(read_json(path, notes))
         return read_blocks(path, kind, self.spill_dir)
 
     # -- one block ------------------------------------------------------------------------

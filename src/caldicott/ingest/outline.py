@@ -41,6 +41,8 @@ class Entry:
     full_url: str | None = None
     rtype: str | None = None
     rid: str | None = None
+    #: ``search.mode`` of a searchset's entry: match, include or outcome
+    search_mode: str | None = None
     #: why the element is not an entry, if it is not: "not-object" or "duplicate-key"
     problem: str | None = None
 
@@ -159,6 +161,8 @@ def _entry(text: str, at: int) -> Entry:
                 entry.rid = rid if type(rid) is str else None
         elif key == "fullUrl" and type(value) is str:
             entry.full_url = value
+        elif key == "search" and type(value) is dict and type(value.get("mode")) is str:
+            entry.search_mode = value["mode"]
         at = _skip(text, end)
         if text.startswith("}", at):
             entry.end = at + 1
