@@ -141,6 +141,42 @@ def test_div_and_mod_truncate_together(engine: str, path: str, value: Any) -> No
     assert row["c"] == value
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "9223372036854775807 + 1",
+        "(-9223372036854775807 - 2)",
+        "4611686018427387904 * 2",
+        "3000000000 * 3000000000 * 3000000000",
+        "-(-9223372036854775807 - 1)",
+        "(-9223372036854775807 - 1) div -1",
+    ],
+)
+def test_integer_arithmetic_beyond_64_bits_is_an_error_on_every_engine(
+    engine: str, path: str
+) -> None:
+    """The SQL engines' integers are 64-bit: past them no engine answers (the memory
+    engine, whose integers have no end, included), and none fails as if it were a bug."""
+    with pytest.raises(ValidationFailed, match="integer arithmetic beyond 64 bits"):
+        get_engine(engine).run(_view(path), ResourceList([PATIENT]))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("9223372036854775806 + 1", 2**63 - 1),
+        ("(-9223372036854775807 - 1)", -(2**63)),
+        ("(-9223372036854775807 - 1) mod -1", 0),
+        ("(-9223372036854775807 - 1) div 1", -(2**63)),
+    ],
+)
+def test_integer_arithmetic_to_the_edge_of_64_bits(engine: str, path: str, value: int) -> None:
+    (row,) = get_engine(engine).run(_view(path), ResourceList([PATIENT])).dicts()
+    assert row["c"] == value
+
+
 @pytest.mark.parametrize(
     ("path", "value"),
     [

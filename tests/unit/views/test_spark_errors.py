@@ -75,3 +75,22 @@ def test_a_deployments_own_session_is_checked_for_the_settings_long_runs_need(
         SparkEngine(_Session({"spark.sql.parser.manageParserCaches": "true"}))
     (record,) = [r for r in caplog.records if "lacks settings" in r.getMessage()]
     assert record.missing == ["spark.sql.parser.parserDfaCacheFlushRatio"]  # type: ignore[attr-defined]
+
+
+def test_a_session_without_ansi_mode_is_refused_before_any_view_runs() -> None:
+    """Without ANSI mode Spark wraps integer overflow round and nulls failed casts: a
+    wrong answer, so the engine refuses such a session rather than run on it."""
+    from caldicott.errors import SettingsError
+    from caldicott.views import parse_view
+    from caldicott.views.engines.spark import ANSI, NEEDED_SETTINGS, SparkEngine
+
+    view = parse_view(
+        {
+            "resourceType": "ViewDefinition",
+            "resource": "Patient",
+            "select": [{"column": [{"name": "id", "path": "id"}]}],
+        }
+    )
+    engine = SparkEngine(_Session({**NEEDED_SETTINGS, ANSI: "false"}))
+    with pytest.raises(SettingsError, match="spark.sql.ansi.enabled=false"):
+        engine.run_texts(view, ['{"resourceType": "Patient", "id": "p1"}'])

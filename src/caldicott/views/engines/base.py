@@ -107,6 +107,12 @@ def resources_by_type(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapp
     return out
 
 
+#: The error of integer arithmetic whose result a 64-bit integer cannot hold, on every
+#: engine alike (the SQL engines' integers are 64-bit; FHIR's are 32-bit).
+INTEGER_OVERFLOW = "integer arithmetic beyond 64 bits: no engine gives its result"
+INTEGER_RANGE = range(-(2**63), 2**63)
+
+
 def single_values(op: str, location: str = "") -> str:
     """The error of an operator given several values on a side (FHIRPath makes it an
     error, not the first of them nor nothing); every engine raises it in these words,

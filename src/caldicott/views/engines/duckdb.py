@@ -11,6 +11,7 @@ import orjson
 from caldicott.errors import CaldicottError, StoreUnavailable, Unsupported, ValidationFailed
 from caldicott.store.warehouse import table_name
 from caldicott.views.engines.base import (
+    INTEGER_OVERFLOW,
     Capabilities,
     ResourceList,
     Source,
@@ -135,6 +136,10 @@ class DuckDBEngine:
                     raise Unsupported(message) from None
                 raise ValidationFailed(message) from None
             raise internal_failure(exc) from None  # DuckDB's own; it may quote the data
+        except duckdb.OutOfRangeException as exc:
+            if _message(exc).startswith("Overflow in "):  # of a BIGINT operation
+                raise ValidationFailed(INTEGER_OVERFLOW) from None
+            raise internal_failure(exc) from None
         except duckdb.Error as exc:
             raise internal_failure(exc) from None
         if written:  # tagged decimals in JSON cells become Decimals

@@ -9,7 +9,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from caldicott.errors import ValidationFailed
-from caldicott.views.engines.base import several_booleans, single_values
+from caldicott.views.engines.base import (
+    INTEGER_OVERFLOW,
+    INTEGER_RANGE,
+    several_booleans,
+    single_values,
+)
 from caldicott.views.engines.memory_values import (
     Collection,
     Typed,
@@ -120,25 +125,33 @@ def _arith(op: str, left: Collection, right: Collection) -> Collection:
     if na is None or nb is None:
         return []
     try:
-        if op == "+":
-            return [na + nb]
-        if op == "-":
-            return [na - nb]
-        if op == "*":
-            return [na * nb]
-        if op == "/":
-            return [] if nb == 0 else [Decimal(na) / Decimal(nb)]
-        if op == "div":
-            return [] if nb == 0 else [int(Decimal(na) // Decimal(nb))]
-        if op == "mod":
-            # the remainder of div's truncated quotient: -5 mod 2 is -1 (Python's % on
-            # integers floors, giving 1, so (a div b) * b + (a mod b) would not be a)
-            if nb == 0:
-                return []
-            rest = Decimal(na) % Decimal(nb)
-            return [int(rest) if isinstance(na, int) and isinstance(nb, int) else rest]
+        result = _numeric(op, na, nb)
     except InvalidOperation:
         return []
+    if isinstance(result, int) and result not in INTEGER_RANGE:
+        raise ValidationFailed(INTEGER_OVERFLOW)
+    return [] if result is None else [result]
+
+
+def _numeric(op: str, na: int | Decimal, nb: int | Decimal) -> int | Decimal | None:
+    """The result of a numeric operator; None where it has none (division by 0)."""
+    if op == "+":
+        return na + nb
+    if op == "-":
+        return na - nb
+    if op == "*":
+        return na * nb
+    if nb == 0:
+        return None
+    if op == "/":
+        return Decimal(na) / Decimal(nb)
+    if op == "div":
+        return int(Decimal(na) // Decimal(nb))
+    if op == "mod":
+        # the remainder of div's truncated quotient: -5 mod 2 is -1 (Python's % on
+        # integers floors, giving 1, so (a div b) * b + (a mod b) would not be a)
+        rest = Decimal(na) % Decimal(nb)
+        return int(rest) if isinstance(na, int) and isinstance(nb, int) else rest
     raise AssertionError(op)
 
 

@@ -12,7 +12,17 @@ from caldicott.views.fhirpath.types import in_utc, temporal_kind
 
 Collection = list[Any]
 #: FHIRPath's whitespace (its grammar's WS: tab, carriage return, line feed) as spaces.
-WHITESPACE = str.maketrans("\t\r\n", "   ")
+# how ~ reads a string (every engine alike): tab, carriage return and line feed as
+# spaces, and case ignored character by character. Capital I with a dot is i (Python's
+# lower() makes it two characters, DuckDB's one) and final sigma is sigma (Python and
+# Spark lower a word's last capital sigma to it, DuckDB does not).
+FOLD_BEFORE, FOLD_AFTER = ("\t\r\n\u0130", "   i"), ("\u03c2", "\u03c3")
+_BEFORE, _AFTER = str.maketrans(*FOLD_BEFORE), str.maketrans(*FOLD_AFTER)
+
+
+def folded(text: str) -> str:
+    """The string as ``~`` compares it."""
+    return text.translate(_BEFORE).lower().translate(_AFTER)
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ def _equivalent_items(a: Any, b: Any) -> bool:
             if kx != "time":
                 x, y = in_utc(x), in_utc(y)
             return compare_temporal(x, y, SECONDS_END[kx == "time"]) == 0
-        return x.translate(WHITESPACE).lower() == y.translate(WHITESPACE).lower()
+        return folded(x) == folded(y)
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(equivalent(_as_items(x[k]), _as_items(y[k])) for k in x)
     return False

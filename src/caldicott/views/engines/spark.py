@@ -14,9 +14,16 @@ import re
 from typing import Any
 
 from caldicott.applog import get_logger
-from caldicott.errors import CaldicottError, StoreUnavailable, Unsupported, ValidationFailed
+from caldicott.errors import (
+    CaldicottError,
+    SettingsError,
+    StoreUnavailable,
+    Unsupported,
+    ValidationFailed,
+)
 from caldicott.store.warehouse import DuckDBWarehouse, table_name
 from caldicott.views.engines.base import (
+    INTEGER_OVERFLOW,
     Capabilities,
     ResourceList,
     Source,
@@ -73,6 +80,7 @@ def spark_session() -> Any:
         # aggregations fail for want of memory. Let Spark flush it past 2% of memory.
         for key, value in NEEDED_SETTINGS.items():
             builder = builder.config(key, value)
+        builder = builder.config(ANSI, "true")
         _SESSION = builder.getOrCreate()
         quieten(_SESSION)
     return _SESSION
@@ -96,6 +104,9 @@ def quieten(session: Any) -> None:
     for name in PYSPARK_QUERY_LOGGERS:
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
 
+#: The setting the compiled SQL relies on for errors where Spark would otherwise give a
+#: wrong answer (integer overflow, failed casts); Spark 4's default.
+ANSI = "spark.sql.ansi.enabled"
 
 SPARK_UNSUPPORTED = dict(UNSUPPORTED)
 
@@ -145,6 +156,11 @@ class SparkEngine:
         names = tuple(c.name for c in columns)
         if not texts:
             return ViewResult(names, [])
+        if str(self.session.conf.get(ANSI, "true")).lower() != "true":
+            raise SettingsError(
+                f"the Spark session has {ANSI}=false: without ANSI mode Spark wraps integer "
+                "overflow round and makes bad values null, so a view's answers could be wrong"
+            )
         name = table_name(view.resource)
         frame = self.session.createDataFrame([(t,) for t in texts], "resource STRING")
         frame.createOrReplaceTempView(name)
@@ -200,6 +216,8 @@ def spark_failure(
             named.append(found.group(0))
         return CaldicottError(f"Spark failed to run the view: {' '.join(named)}")
     condition = _condition(exc)
+    if condition == "ARITHMETIC_OVERFLOW":  # of a BIGINT operation (ANSI mode)
+        return ValidationFailed(INTEGER_OVERFLOW)
     if condition == _RAISED:
         raised = _raised_text(exc)
         if raised is not None and (sql is None or SparkDialect().quote(raised)[1:-1] in sql):

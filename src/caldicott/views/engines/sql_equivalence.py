@@ -14,6 +14,8 @@ approximately.
 from __future__ import annotations
 
 from caldicott.views.engines.base import at
+from caldicott.views.engines.memory_values import FOLD_AFTER, FOLD_BEFORE
+from caldicott.views.engines.sql_dialect import Dialect
 from caldicott.views.engines.sql_expr import ExprCompiler, Sql
 from caldicott.views.engines.sql_temporal import TIME_BODY, dateish, in_utc, temporal_compare
 
@@ -21,8 +23,6 @@ from caldicott.views.engines.sql_temporal import TIME_BODY, dateish, in_utc, tem
 NUMBER = r"^-?[0-9]+(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\z"
 #: The places to which numbers are compared exactly; a number written with more refuses.
 PLACES = 18
-#: FHIRPath's whitespace (its grammar's WS), each of which is equivalent to a space.
-WHITESPACE = "chr(9) || chr(13) || chr(10)"
 
 
 def equivalence(c: ExprCompiler, op: str, left: Sql, right: Sql) -> Sql:
@@ -107,5 +107,11 @@ def _strings(c: ExprCompiler, sx: str, sy: str) -> str:
         u,
         d.let(in_utc(d, sy), w, f"coalesce({temporal_compare(d, '=', u, w)}, FALSE)"),
     )
-    fold = "lower(translate({}, " + WHITESPACE + ", '   '))"
-    return f"(CASE WHEN {both} THEN {temporal} ELSE {fold.format(sx)} = {fold.format(sy)} END)"
+    return f"(CASE WHEN {both} THEN {temporal} ELSE {_folded(d, sx)} = {_folded(d, sy)} END)"
+
+
+def _folded(d: Dialect, text: str) -> str:
+    """The string as ``~`` compares it (:func:`.memory_values.folded`)."""
+    (b_from, b_to), (a_from, a_to) = FOLD_BEFORE, FOLD_AFTER
+    lowered = f"lower(translate({text}, {d.quote(b_from)}, {d.quote(b_to)}))"
+    return f"translate({lowered}, {d.quote(a_from)}, {d.quote(a_to)})"

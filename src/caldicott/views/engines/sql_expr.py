@@ -346,7 +346,9 @@ class ExprCompiler:
         if op in ("div", "mod"):
             # both truncate (-5 div 2 is -2, -5 mod 2 is -1), as the memory engine does
             ix, iy = d.integer(x), d.integer(y)
-            kept = d.truncated_div(ix, iy) if op == "div" else f"({ix} % {iy})"
+            # x mod -1 is 0 (DuckDB's % overflows on the smallest BIGINT)
+            rest = f"(CASE WHEN {iy} = -1 THEN 0 ELSE {ix} % {iy} END)"
+            kept = d.truncated_div(ix, iy) if op == "div" else rest
             integer = f"(CASE WHEN {iy} = 0 THEN {d.empty()} ELSE {d.list_of(d.to_json(kept))} END)"
             # as DOUBLEs, 0.3 div 0.1 would be 2 and 2.1 mod 0.7 would be 0.7: refused
             refused = at(self.location, f"the {d.name} engine does not support {op} of decimals")
