@@ -92,5 +92,5 @@ def test_a_session_without_ansi_mode_is_refused_before_any_view_runs() -> None:
         }
     )
     engine = SparkEngine(_Session({**NEEDED_SETTINGS, ANSI: "false"}))
-    with pytest.raises(SettingsError, match="spark.sql.ansi.enabled=false"):
+    with pytest.raises(SettingsError, match=r"spark\.sql\.ansi\.enabled=false"):
         engine.run_texts(view, ['{"resourceType": "Patient", "id": "p1"}'])

@@ -104,6 +104,7 @@ def quieten(session: Any) -> None:
     for name in PYSPARK_QUERY_LOGGERS:
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
 
+
 #: The setting the compiled SQL relies on for errors where Spark would otherwise give a
 #: wrong answer (integer overflow, failed casts); Spark 4's default.
 ANSI = "spark.sql.ansi.enabled"
