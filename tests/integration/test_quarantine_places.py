@@ -82,6 +82,34 @@ def test_the_same_bytes_in_two_files_are_two_records(control: ControlPlane, tmp_
     assert {tuple(r) for r in loads} == {(first.load_id, again.load_id)}
 
 
+def test_a_file_loaded_again_whole_resolves_the_records_it_no_longer_holds(
+    control: ControlPlane, tmp_path: Path
+) -> None:
+    """A line repaired in place has no (type, id) of its own to be found by (it was not
+    JSON), so reading the same file again to the end is what resolves it; a record still
+    refused there stays open, and a load of another file resolves nothing here."""
+    home, src = tmp_path / "home", tmp_path / "in"
+    bad_nhs = fd.patient("a2", 2, identifier=BAD_NHS)
+    target = fd.write_ndjson(src / "a.ndjson", [fd.patient("a1", 1), b"{oops", bad_nhs])
+    run_load(control, home, target)
+    q = Quarantine(control, home)
+    assert [(n, r) for _, n, r in _places(q)] == [(2, "malformed-json"), (3, "bad-nhs-number")]
+    other = fd.write_ndjson(src / "b.ndjson", [fd.patient("b1", 4)])
+    assert run_load(control, home, other).as_dict()["resolved_quarantine"] == 0
+    assert len(_places(q)) == 2
+
+    fd.write_ndjson(target, [fd.patient("a1", 1), fd.patient("a3", 3), bad_nhs])  # line 2 fixed
+    doc = run_load(control, home, target).as_dict()
+    assert (doc["accepted"], doc["quarantined"], doc["resolved_quarantine"]) == (2, 1, 1)
+    assert _places(q) == [("a.ndjson", 3, "bad-nhs-number")]
+    assert _places(q, "resolved") == [("a.ndjson", 2, "malformed-json")]
+
+    fd.write_ndjson(target, [fd.patient("a1", 1), fd.patient("a3", 3)])  # the bad line deleted
+    doc = run_load(control, home, target).as_dict()
+    assert (doc["quarantined"], doc["resolved_quarantine"]) == (0, 1)
+    assert q.records() == []
+
+
 def test_every_place_is_listed_by_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "in"
     fd.write_ndjson(src / "a.ndjson", [b"{}", b"[]"] * 4)

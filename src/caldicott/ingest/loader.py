@@ -176,10 +176,10 @@ class Loader:
             self._writer.shutdown(wait=True)  # a transaction under way ends first
             held.close()
         self.tally.check()
-        # a file read to the end now, repaired, resolves its file-level records
+        # a file read to the end now resolves the records it no longer holds (repaired)
         read = [r.path for r in reports if r.status in ("read", "empty")]
         whole = self.tally.free_of(read, FILE_PROBLEMS)
-        self.resolved += self.quarantine.resolve_files(self.load_id, whole, FILE_PROBLEMS)
+        self.resolved += self.quarantine.resolve_files(self.load_id, whole)
         result = LoadResult(
             self.load_id,
             self.source,

@@ -12,7 +12,8 @@ loading it reads it back as the one record it was (:func:`export_name`): a line 
 NDJSON file as the single line of ``q<id>.ndjson``; an original from a ``.json`` file (a
 resource, pretty-printed perhaps, a Bundle entry, a file refused whole) verbatim as
 ``q<id>.json``. After repair, ``caldicott ingest DIR`` accepts it and marks the record
-resolved.
+resolved. A file repaired where it is resolves, when loaded again to the end, the records
+it no longer holds (:meth:`Quarantine.resolve_files`).
 """
 
 from __future__ import annotations
@@ -240,9 +241,16 @@ class Quarantine:
                     )
         return done
 
-    def resolve_files(self, load_id: str, files: Sequence[str], codes: Sequence[str]) -> int:
-        """Mark resolved the open records of these files refused for these file-level
-        reasons (an unreadable file, a truncated gzip): the files were read whole now."""
+    def resolve_files(self, load_id: str, files: Sequence[str]) -> int:
+        """Mark resolved the open records of these files, read to the end by this load,
+        that it did not find again at their place.
+
+        Such a record is no longer in the file as it now reads: repaired in place (a line
+        that was not JSON has no type and id to be found by once accepted), deleted, moved
+        to another line (where it is a record of its own), or a file-level problem (an
+        unreadable file, a truncated gzip) that is gone. Every record this load refused
+        has it as ``last_load_id``, so the rest are those.
+        """
         values = _resolution(load_id)
         with self.control.session() as s:
             return sum(
@@ -250,9 +258,9 @@ class Quarantine:
                     s,
                     values,
                     QuarantineRecord.file.in_(some),
-                    QuarantineRecord.reason_code.in_(list(codes)),
+                    QuarantineRecord.last_load_id != load_id,
                 )
-                for some in _slices(list(files))
+                for some in _slices([stored_file(f) for f in files])
             )
 
     def open_keys(self) -> set[tuple[str, str]]:

@@ -86,6 +86,6 @@ def is_error(found: list[Reason]) -> bool:
     return any(CODES[r.code][0] == ERROR for r in found)
 
 
-#: Reasons that a file, not a record, was at fault: once the same file is read to the end
-#: (repaired), its records refused for them are resolved.
+#: Reasons that a file, not a record, was at fault: a load that finds one has not read the
+#: file to the end, so it resolves none of the file's earlier records.
 FILE_PROBLEMS = ("unreadable-file", "truncated-gzip")
