@@ -182,6 +182,19 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.home / "keys"
 
+    @property
+    def placed_files(self) -> tuple[Path, ...]:
+        """caldicott's own files that a setting may put anywhere, the data folder
+        included under another name: the SQLite control plane and the log-signing key."""
+        placed = [] if self.log_signing_key is None else [self.log_signing_key]
+        if self.control_url.startswith("sqlite"):
+            from sqlalchemy.engine import make_url
+
+            database = make_url(self.control_url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                placed.append(Path(database))
+        return tuple(placed)
+
 
 def setting_specs() -> dict[str, Setting]:
     """Every setting's metadata keyed by field name (used by docs and their tests)."""

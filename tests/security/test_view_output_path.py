@@ -168,6 +168,35 @@ def test_caldicott_s_own_stores_are_never_written_over(cli, home: Path, own: str
     assert (target.read_bytes() if target.exists() else None) == before
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "own"),
+    [
+        ("CALDICOTT_DATABASE_URL", "sqlite:///{home}/meta.sqlite", "meta.sqlite"),
+        ("CALDICOTT_DATABASE_URL", "sqlite:///{home}/meta.sqlite", "meta.sqlite-journal"),
+        ("CALDICOTT_LOG_SIGNING_KEY", "{home}/signing.key", "signing.key"),
+    ],
+)
+def test_stores_placed_by_a_setting_are_never_written_over(  # type: ignore[no-untyped-def]
+    cli, home: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: str, own: str
+) -> None:
+    """A control plane or signing key a setting puts in the data folder under another
+    name is as much caldicott's own as ``control.db``: rows over it would destroy it."""
+    monkeypatch.setenv(setting, value.format(home=home))
+    target = home / own
+    target.write_bytes(b"kept")
+    err = _refused(cli, str(target), DENIED)
+    assert "caldicott's own" in err
+    assert target.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("own", ["Control.DB", "WAREHOUSE.duckdb", "Keys/x.csv"])
+def test_own_stores_are_known_whatever_the_case_of_their_names(cli, home: Path, own: str) -> None:  # type: ignore[no-untyped-def]
+    """On a case-insensitive file system (macOS, Windows shares) ``Control.DB`` is the
+    control plane: names are compared without case, so it is refused everywhere."""
+    err = _refused(cli, str(home / own), DENIED)
+    assert "caldicott's" in err
+
+
 def test_names_that_only_begin_like_a_store_are_files_like_any(cli, home: Path) -> None:  # type: ignore[no-untyped-def]
     res = cli("view", "run", "patient_demographics", "--out", str(home / "warehouse.duckdb.csv"))
     assert res.exit_code == 0, res.stderr

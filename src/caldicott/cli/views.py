@@ -52,11 +52,12 @@ def run_command(
     definition = resolve(view)
     name = definition.name or Path(view).stem
     # Checked before the view runs, so a refused path costs nothing; checked again on write.
+    placed = settings.placed_files
     target = output_target(
-        out or settings.home / "outputs" / "views" / f"{name}.{fmt}", settings.home
+        out or settings.home / "outputs" / "views" / f"{name}.{fmt}", settings.home, placed
     )
     done = run_view(definition, engine_name, settings.warehouse_path)
-    target = write(done.result, fmt, target, settings.home, definition.columns)
+    target = write(done.result, fmt, target, settings.home, definition.columns, placed)
     doc = {
         "view": name,
         "engine": engine_name,

@@ -15,7 +15,7 @@ import io
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,24 +41,49 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, list | dict):
         return orjson.dumps(value, default=_json_default).decode()
     return value
 
 
-def write_csv(result: ViewResult, out: BinaryIO, _declared: Sequence[Column] = ()) -> None:
+def _as_double(value: Any) -> Any:
+    """A decimal column's value as the SQL engines give it, a double: a whole number
+    (``36`` in the data, a count) as ``36.0``, in a list too."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list):
+        return [_as_double(v) for v in value]
+    return value
+
+
+def _rows(result: ViewResult, declared: Sequence[Column]) -> Iterator[tuple[Any, ...]]:
+    """The rows, each declared decimal column's values as doubles, so that the text
+    formats write the same file whichever engine ran the view (the memory engine keeps a
+    whole number whole, and its exact decimals their places: ``2.50``, not ``2.5``)."""
+    kinds = {c.name: normalise_type(c.type) for c in declared if c.type is not None}
+    decimal = {i for i, name in enumerate(result.columns) if kinds.get(name) == "decimal"}
+    if not decimal:
+        yield from result.rows
+        return
+    for row in result.rows:
+        yield tuple(_as_double(v) if i in decimal else v for i, v in enumerate(row))
+
+
+def write_csv(result: ViewResult, out: BinaryIO, declared: Sequence[Column] = ()) -> None:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     writer = csv.writer(text)
     writer.writerow(result.columns)
-    for row in result.rows:
+    for row in _rows(result, declared):
         writer.writerow([_cell(v) for v in row])
     text.flush()
     text.detach()
 
 
-def write_ndjson(result: ViewResult, out: BinaryIO, _declared: Sequence[Column] = ()) -> None:
-    for row in result.dicts():
-        out.write(orjson.dumps(row, default=_json_default))
+def write_ndjson(result: ViewResult, out: BinaryIO, declared: Sequence[Column] = ()) -> None:
+    for row in _rows(result, declared):
+        out.write(orjson.dumps(dict(zip(result.columns, row, strict=True)), default=_json_default))
         out.write(b"\n")
 
 
@@ -173,25 +198,42 @@ COMPANIONS = ("", "-journal", "-wal", "-shm", ".wal", ".tmp")
 OWN_FOLDERS = ("keys", "quarantine", "exports")
 
 
-def _own(relative: Path) -> str | None:
-    """Which of caldicott's own stores a path inside the data folder is, if any."""
-    first = relative.parts[0]
+def _own(target: Path, root: Path, placed: Sequence[Path]) -> str | None:
+    """Which of caldicott's own stores ``target`` (resolved, inside ``root``) is, if any.
+
+    Names are compared without case: on a case-insensitive file system (macOS, a Windows
+    share) ``Control.DB`` is the control plane.
+    """
+    relative = target.relative_to(root)
+    first = relative.parts[0].casefold()
     if first in OWN_FOLDERS:
         return f"caldicott's {first} folder"
     if len(relative.parts) == 1 and first in {f + c for f in OWN_FILES for c in COMPANIONS}:
         return f"caldicott's own {first}"
+    name = str(target).casefold()
+    for store in placed:
+        path = store.expanduser().resolve()
+        if name in {str(path).casefold() + c for c in COMPANIONS} or _same(target, path):
+            return f"caldicott's own {path.name} (placed by a setting)"
     return None
 
 
-def output_target(path: Path, home: Path) -> Path:
+def _same(target: Path, store: Path) -> bool:
+    try:
+        return target.samefile(store)
+    except OSError:  # either does not exist (yet)
+        return False
+
+
+def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
     """The file rows may be written to for ``path``: a regular file, new or existing,
     under the data folder ``home``, with symlinks and ``..`` resolved.
 
     A relative path is taken from the current directory, as a shell would. Refused: a
     path that resolves outside the data folder or to caldicott's own stores in it (the
-    warehouse, the control plane, ``keys/``, ``quarantine/``, ``exports/``:
-    :class:`PermissionDenied`), and an
-    existing folder, device, FIFO or socket (:class:`OutputError`).
+    warehouse, the control plane, ``keys/``, ``quarantine/``, ``exports/``, and the
+    ``placed`` files a setting put there: :class:`PermissionDenied`), and an existing
+    folder, device, FIFO or socket (:class:`OutputError`).
     """
     root = home.expanduser().resolve()
     target = path.expanduser().resolve()
@@ -202,7 +244,7 @@ def output_target(path: Path, home: Path) -> Path:
             f"inside the data folder ({root})",
             path=str(path),
         )
-    if (own := _own(target.relative_to(root))) is not None:
+    if (own := _own(target, root, placed)) is not None:
         raise PermissionDenied(
             f"{path}: is {own}; rows are never written over caldicott's own stores",
             path=str(path),
@@ -222,14 +264,20 @@ def output_target(path: Path, home: Path) -> Path:
 
 
 def write(
-    result: ViewResult, fmt: str, path: Path, home: Path, declared: Sequence[Column] = ()
+    result: ViewResult,
+    fmt: str,
+    path: Path,
+    home: Path,
+    declared: Sequence[Column] = (),
+    placed: Sequence[Path] = (),
 ) -> Path:
-    """Write rows in one of FORMATS to ``path``, which must pass :func:`output_target`;
-    an existing file is replaced whole. ``declared`` are the view's columns, whose types
-    set a Parquet file's schema. Returns the file written (symlinks resolved)."""
+    """Write rows in one of FORMATS to ``path``, which must pass :func:`output_target`
+    (with ``placed``); an existing file is replaced whole. ``declared`` are the view's
+    columns, whose types set a Parquet file's schema and make a decimal column's values
+    doubles in every format. Returns the file written (symlinks resolved)."""
     if fmt not in FORMATS:
         raise InvalidArgument(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    target = output_target(path, home)
+    target = output_target(path, home, placed)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.parent.resolve() != target.parent:  # a folder swapped for a link meanwhile

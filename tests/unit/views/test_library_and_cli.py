@@ -209,6 +209,43 @@ def test_parquet_schema_is_the_declared_types(  # type: ignore[no-untyped-def]
     assert row["ks"] == [1.5, 2.25] and "nhs-number" in row["ids"][0]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+@pytest.mark.parametrize("engine", ENGINES[1:])
+def test_text_formats_write_decimals_alike_on_every_engine(  # type: ignore[no-untyped-def]
+    cli, warehouse: Path, tmp_path: Path, engine: str, fmt: str
+) -> None:
+    """A decimal column holding a whole number (a count), and exact decimal
+    arithmetic on the memory engine (1.50 + 1.00 is 2.50 there, 2.5 in a double), are
+    written as the SQL engines' doubles are: the same file from every engine."""
+    view = {
+        "resourceType": "ViewDefinition",
+        "name": "decimals",
+        "resource": "Patient",
+        "constant": [{"name": "k", "valueDecimal": 1.50}],
+        "select": [
+            {
+                "column": [
+                    {"name": "id", "path": "id"},
+                    {"name": "d", "path": "name.count()", "type": "decimal"},
+                    {"name": "sum", "path": "%k + 1.00", "type": "decimal"},
+                    {"name": "ks", "path": "%k | 2", "type": "decimal", "collection": True},
+                ]
+            }
+        ],
+    }
+    spec = tmp_path / "decimals.json"
+    spec.write_text(json.dumps(view))
+    files = {}
+    for name in ("memory", engine):
+        out = tmp_path / "home" / f"decimals-{name}.{fmt}"
+        res = cli("view", "run", str(spec), "--engine", name, "--format", fmt, "--out", str(out))
+        assert res.exit_code == 0, res.stderr
+        files[name] = out.read_text()
+    assert files["memory"] == files[engine]
+    assert "2.5" in files["memory"] and "2.50" not in files["memory"]
+    assert "[1.5,2.0]" in files["memory"]
+
+
 def test_a_decimal_constant_in_a_view_file_keeps_its_written_digits(  # type: ignore[no-untyped-def]
     cli, warehouse: Path, tmp_path: Path
 ) -> None:
