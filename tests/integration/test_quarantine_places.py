@@ -164,6 +164,36 @@ def test_large_originals_alike_share_one_stored_file(control: ControlPlane, tmp_
     assert [f.read_bytes() for f in files] == [fd.line(big)] * 2
 
 
+def test_a_stored_original_cut_short_or_too_open_is_written_again(
+    control: ControlPlane, tmp_path: Path
+) -> None:
+    """A load killed while it wrote a large original left part of it under the final
+    name; trusting that file by its name alone lost the record's bytes for good. A file
+    kept by an earlier version, readable by all, is made its owner's only."""
+    import hashlib
+
+    home, src = tmp_path / "home", tmp_path / "in"
+    big = {"resourceType": "Nonesuch", "id": "big", "note": "y" * 70_000}
+    data = fd.line(big)
+    originals = home / "quarantine" / "originals"
+    originals.mkdir(parents=True)
+    stored = originals / f"{hashlib.sha256(data).hexdigest()}.bin"
+    stored.write_bytes(data[: len(data) // 2])  # what the killed load left
+    stored.chmod(0o644)
+    fd.write_ndjson(src / "a.ndjson", [big])
+    run_load(control, home, src)
+    assert stored.read_bytes() == data
+    assert stored.stat().st_mode & 0o777 == 0o600
+    (exported,) = Quarantine(control, home).export(tmp_path / "out")
+    assert exported.read_bytes() == data
+    assert [p.name for p in originals.iterdir()] == [stored.name]  # no partial file left
+
+    stored.chmod(0o644)  # whole, but kept by an earlier version
+    fd.write_ndjson(src / "b.ndjson", [big])
+    run_load(control, home, src / "b.ndjson")
+    assert stored.stat().st_mode & 0o777 == 0o600
+
+
 # -- 2. each exported original loads again as the one record it was -------------------------
 
 

@@ -10,7 +10,11 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from caldicott.ingest.bundles import is_bulk_manifest
 from caldicott.ingest.parse import parse_record
@@ -35,17 +39,44 @@ def holds_original(target: Path, row: QuarantineRecord) -> bool:
 
 
 def private_write(target: Path, data: bytes) -> None:
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), PRIVATE)  # a file there before keeps no wider mode
+    """Write ``target`` whole or not at all, readable by its owner only."""
+    with _private_file(target) as fh:
         fh.write(data)
 
 
 def private_copy(source: Path, target: Path) -> None:
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
-    with source.open("rb") as src, os.fdopen(fd, "wb") as fh:
-        os.fchmod(fh.fileno(), PRIVATE)
+    """Copy ``source`` to ``target`` whole or not at all, readable by its owner only."""
+    with source.open("rb") as src, _private_file(target) as fh:
         shutil.copyfileobj(src, fh)
+
+
+@contextmanager
+def _private_file(target: Path) -> Iterator[BinaryIO]:
+    """A new file (mode 0600) renamed to ``target`` once written: a process killed while
+    writing leaves no part of it under that name, where it would pass for the whole."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    partial = Path(name)
+    try:
+        os.fchmod(fd, PRIVATE)
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def kept_whole(target: Path, size: int) -> bool:
+    """Whether an original already stored at ``target`` is there whole (its size), made
+    its owner's only if an earlier version left it readable by others."""
+    try:
+        found = target.stat()
+    except FileNotFoundError:
+        return False
+    if found.st_size != size:
+        return False
+    if found.st_mode & 0o777 != PRIVATE:
+        target.chmod(PRIVATE)
+    return True
 
 
 def export_name(row: QuarantineRecord) -> str:

@@ -37,6 +37,7 @@ from caldicott.ingest.exports import (
     exported_id,
     file_sha256,
     holds_original,
+    kept_whole,
     private_copy,
     private_write,
 )
@@ -97,10 +98,10 @@ class Quarantine:
             self.originals.mkdir(parents=True, exist_ok=True)
             digest = raw.sha256 or file_sha256(raw.spill)
             target = self.originals / f"{digest}.bin"
-            if not target.exists():
+            if not kept_whole(target, raw.size):
                 if raw.spill.parent.name == "spill":
+                    raw.spill.chmod(PRIVATE)
                     raw.spill.replace(target)
-                    target.chmod(PRIVATE)
                 else:
                     private_copy(raw.spill, target)
             elif raw.spill.parent.name == "spill":
@@ -111,7 +112,7 @@ class Quarantine:
             return digest, len(raw.data), raw.data, None
         self.originals.mkdir(parents=True, exist_ok=True)
         target = self.originals / f"{digest}.bin"
-        if not target.exists():
+        if not kept_whole(target, len(raw.data)):
             private_write(target, raw.data)
         return digest, len(raw.data), None, str(target)
 
