@@ -255,14 +255,18 @@ def test_an_invalid_bundle_is_exported_whole_and_its_entries_load_after_repair(
     assert q.records() == []
 
 
+@pytest.mark.parametrize("family", ["Testperson", "Y" * 70_000], ids=["small", "over-64-KB"])
 def test_bundle_entries_are_exported_as_one_record_each(
-    control: ControlPlane, tmp_path: Path
+    control: ControlPlane, tmp_path: Path, family: str
 ) -> None:
+    """Whether its original is kept in the database or (over 64 KB) in a file, an entry
+    that is a Bundle is exported on one line: as written, its line breaks would split it."""
     home, src, out = tmp_path / "home", tmp_path / "in", tmp_path / "repair"
     src.mkdir()
     # Bundles as entries: a .json file of one would be unpacked, or refused as a Bundle
+    named = [{"family": family, "given": ["Alex"]}]
     inner = [
-        {**fd.bundle(kind, [fd.patient(f"p{n}", n)]), "id": f"../in{n}"}
+        {**fd.bundle(kind, [fd.patient(f"p{n}", n, name=named)]), "id": f"../in{n}"}
         for n, kind in ((8, "collection"), (9, "document"))
     ]
     entries = [fd.patient("p1", 1), fd.patient("p2", 2, identifier=BAD_NHS), *inner]

@@ -32,12 +32,13 @@ from caldicott.applog import redact
 from caldicott.errors import Conflict, NotFound, OutputError
 from caldicott.ingest.exports import (
     PRIVATE,
+    export_bytes,
     export_name,
-    exported_bytes,
     exported_id,
     file_sha256,
     holds_original,
     kept_whole,
+    one_lined,
     private_copy,
     private_write,
 )
@@ -352,10 +353,10 @@ class Quarantine:
                 files=edited,
             )
         for target, row in planned:
-            if row.original_path:
-                private_copy(Path(row.original_path), target)
+            if row.original_path and not one_lined(target, row):
+                private_copy(Path(row.original_path), target)  # however large, not read whole
             else:
-                private_write(target, exported_bytes(target, row.original or b""))
+                private_write(target, export_bytes(target, row))
         return [target for target, _ in planned]
 
 
