@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,6 +112,26 @@ def resources_by_type(items: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapp
 #: engine alike (the SQL engines' integers are 64-bit; FHIR's are 32-bit).
 INTEGER_OVERFLOW = "integer arithmetic beyond 64 bits: no engine gives its result"
 INTEGER_RANGE = range(-(2**63), 2**63)
+
+
+def wide_integer(text: str) -> int | Decimal:
+    """A JSON integer as every engine reads it: an integer, or, beyond 64 bits (which
+    DuckDB and Spark cannot hold as one), a decimal of the same value."""
+    value = int(text)
+    return value if value in INTEGER_RANGE else Decimal(text)
+
+
+def widened(node: Any) -> Any:
+    """Resource JSON given as objects (the suite, tests) with each integer beyond 64 bits
+    a decimal, as :func:`wide_integer` reads them from text; the rest as it was."""
+    kind = type(node)
+    if kind is int:
+        return node if node in INTEGER_RANGE else Decimal(node)
+    if kind is list:
+        return [widened(v) for v in node]
+    if isinstance(node, Mapping):
+        return {k: widened(v) for k, v in node.items()}
+    return node
 
 
 def single_values(op: str, location: str = "") -> str:

@@ -19,6 +19,7 @@ from caldicott.views.engines.base import (
     Warehouse,
     ensure_supported,
     features,
+    widened,
 )
 from caldicott.views.engines.duckdb_decimals import DecimalTextDialect, tagged_source
 from caldicott.views.engines.sql import SqlGenerator
@@ -183,7 +184,10 @@ def load_resources(
 
 
 def _dumps(resource: Any) -> str:
-    return orjson.dumps(resource, default=_default).decode()
+    try:
+        return orjson.dumps(resource, default=_default).decode()
+    except TypeError:  # an integer beyond 64 bits, written as a decimal of its digits
+        return orjson.dumps(widened(resource), default=_default).decode()
 
 
 def _default(value: Any) -> Any:

@@ -21,6 +21,8 @@ from caldicott.views.engines.base import (
     at,
     ensure_supported,
     not_of_type,
+    wide_integer,
+    widened,
 )
 from caldicott.views.engines.memory_eval import Env, Evaluator, to_bool
 from caldicott.views.engines.memory_values import unwrap
@@ -31,10 +33,11 @@ Row = dict[str, Any]
 
 
 def load_json(text: bytes | str) -> Any:
-    """Parse resource JSON keeping decimals exact (lowBoundary needs their precision)."""
+    """Parse resource JSON keeping decimals exact (lowBoundary needs their precision),
+    an integer beyond 64 bits a decimal as on the SQL engines."""
     import json
 
-    return json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=Decimal, parse_int=wide_integer)
 
 
 def _output(value: Any) -> Any:
@@ -88,7 +91,7 @@ def _eval_at(evaluator: Evaluator, path: Path, focus: list[Any]) -> list[Any]:
 
 def _resources(resource_type: str, source: Source) -> Iterator[Mapping[str, Any]]:
     if isinstance(source, ResourceList):
-        yield from source.of_type(resource_type)
+        yield from map(widened, source.of_type(resource_type))
         return
     assert isinstance(source, Warehouse)
     with DuckDBWarehouse(source.path, read_only=True) as store:

@@ -12,7 +12,9 @@ in a JSON cell into :class:`~decimal.Decimal` again.
 
 FHIR does not allow U+0001 in strings, so no real string can be mistaken for a tagged
 decimal; a resource holding a string that starts with it is refused rather than misread.
-Integers stay JSON numbers.
+Integers stay JSON numbers, but for those beyond 64 bits, which Spark cannot hold: they
+are tagged as decimals, as the other engines read them (:func:`caldicott.views.engines.
+base.wide_integer`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import orjson
 
 from caldicott.errors import ValidationFailed
+from caldicott.views.engines.base import INTEGER_RANGE
 from caldicott.views.engines.sql_dialect import Dialect
 
 TAG = "\x01"
@@ -68,6 +71,8 @@ def _tagged(node: Any, resource_type: str) -> Any:
         if not node.is_finite():
             raise ValidationFailed(f"a number in a {resource_type} resource is not finite")
         return TAG + str(node)
+    if kind is int and node not in INTEGER_RANGE:
+        return TAG + str(node)  # beyond 64 bits: a decimal, as DuckDB and memory read it
     if isinstance(node, Mapping):
         return {k: _tagged(v, resource_type) for k, v in node.items()}
     return node
