@@ -167,6 +167,9 @@ class Settings:
         None,
     )
 
+    #: The TOML file these settings were read from, if any (not a setting itself).
+    config_file: Path | None = None
+
     @property
     def control_url(self) -> str:
         """The control-plane URL, defaulting to SQLite inside the data folder."""
@@ -185,8 +188,9 @@ class Settings:
     @property
     def placed_files(self) -> tuple[Path, ...]:
         """caldicott's own files that a setting may put anywhere, the data folder
-        included under another name: the SQLite control plane and the log-signing key."""
-        placed = [] if self.log_signing_key is None else [self.log_signing_key]
+        included under another name: the SQLite control plane, the log-signing key and
+        the settings file read."""
+        placed = [p for p in (self.log_signing_key, self.config_file) if p is not None]
         if self.control_url.startswith("sqlite"):
             from sqlalchemy.engine import make_url
 
@@ -198,7 +202,7 @@ class Settings:
 
 def setting_specs() -> dict[str, Setting]:
     """Every setting's metadata keyed by field name (used by docs and their tests)."""
-    return {f.name: f.metadata["setting"] for f in fields(Settings)}
+    return {f.name: f.metadata["setting"] for f in fields(Settings) if "setting" in f.metadata}
 
 
 def load_settings(
@@ -233,7 +237,7 @@ def load_settings(
             values[name] = specs[name].parse(text)
         except ValueError as exc:
             raise SettingsError(f"{key}: {exc}", key=key) from None
-    return Settings(**values)
+    return Settings(**values, config_file=path)
 
 
 def _read_toml(path: Path, specs: Mapping[str, Setting]) -> dict[str, tuple[str, str]]:

@@ -91,7 +91,8 @@ def test_toml_errors_name_the_key(tmp_path: Path) -> None:
 
 def test_every_field_has_a_documented_env_key() -> None:
     specs = setting_specs()
-    assert set(specs) == set(Settings.__dataclass_fields__)
+    # config_file is where the settings were read from, not a setting
+    assert set(specs) == set(Settings.__dataclass_fields__) - {"config_file"}
     for spec in specs.values():
         assert spec.env.startswith("CALDICOTT_")
         assert len(spec.doc) > 10

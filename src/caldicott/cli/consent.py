@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from caldicott.cli.files import out_target, writing_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import runtime
 from caldicott.consent import consent_fhir, imports, registry, snapshot
 from caldicott.consent.decide import decide as decide_one
 from caldicott.consent.logged import recording
-from caldicott.errors import InvalidArgument, OutputError
+from caldicott.errors import InvalidArgument
 
 app = typer.Typer(help="Patients' choices: opt-outs, consents, decisions.", no_args_is_help=True)
 
@@ -191,14 +192,10 @@ def export(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out or rt.settings.home / "exports" / f"consent-{stamp}.ndjson"
     count = 0
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with rt.control.session() as session, path.open("wb") as handle:
-            for resource in consent_fhir.export_consents(session):
-                handle.write(orjson.dumps(resource) + b"\n")
-                count += 1
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror})") from None
+    with writing_out(path, rt.settings) as handle, rt.control.session() as session:
+        for resource in consent_fhir.export_consents(session):
+            handle.write(orjson.dumps(resource) + b"\n")
+            count += 1
     doc = {"file": str(path), "consents": count}
     Output(json).emit(doc, lambda o: o.message(f"{count:,} Consent resources written to {path}"))
 
@@ -241,6 +238,8 @@ def snapshot_(
     from caldicott.store.warehouse import DuckDBWarehouse
 
     rt = runtime(ctx)
+    if out is not None:
+        out_target(out, rt.settings)  # refused before the snapshot is recorded, not after
     numbers = None
     if rt.settings.warehouse_path.is_file():
         with DuckDBWarehouse(rt.settings.warehouse_path, read_only=True) as wh:
@@ -256,9 +255,7 @@ def snapshot_(
         )
     doc = snap.summary()
     if out is not None:
-        try:
-            pq.write_table(snap.table, out)
-        except OSError as exc:
-            raise OutputError(f"{out}: cannot be written ({exc})") from None
+        with writing_out(out, rt.settings) as handle:
+            pq.write_table(snap.table, handle)
         doc["file"] = str(out)
     Output(json).emit(doc)

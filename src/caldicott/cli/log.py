@@ -11,9 +11,10 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from caldicott.cli.files import out_target, write_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
-from caldicott.errors import IntegrityError, InvalidArgument, OutputError
+from caldicott.errors import IntegrityError, InvalidArgument
 from caldicott.transparency import audit_report, merkle, verifier
 from caldicott.transparency.audit_event import audit_events
 from caldicott.transparency.checkpoint import create_checkpoint, require_latest
@@ -33,14 +34,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 
 def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in items]
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})", path=str(path)) from None
 
 
 @app.command()
@@ -188,13 +181,16 @@ def audit_events_command(
     json: JsonOpt = False,
 ) -> None:
     """Every log entry as a FHIR R4 AuditEvent (IHE BALP), as NDJSON."""
-    with runtime(ctx).control.session() as s:
+    rt = runtime(ctx)
+    if out is not None:
+        out_target(out, rt.settings)  # refused before the work, not after
+    with rt.control.session() as s:
         lines = [orjson.dumps(event) + b"\n" for event in audit_events(s)]
     if out is None:
         sys.stdout.buffer.writelines(lines)
         sys.stdout.flush()
         return
-    _write(out, b"".join(lines))
+    write_out(out, b"".join(lines), rt.settings)
     doc = {"file": str(out), "events": len(lines)}
     Output(json).emit(doc, lambda o: o.message(f"wrote {len(lines)} AuditEvents to {out}"))
 
@@ -232,12 +228,13 @@ def audit_report_command(
         except ValueError:
             raise InvalidArgument(f"{name} {text!r} is not a YYYY-MM-DD date") from None
     rt = runtime(ctx)
+    out_target(out, rt.settings)  # refused before the report is built, not after
     with rt.control.session() as s:
         report = audit_report.build_report(s, rt.settings, days[0], days[1])
     if fmt == "json":
-        _write(out, orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        write_out(out, orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n", rt.settings)
     else:
-        _write(out, audit_report.render_html(report).encode())
+        write_out(out, audit_report.render_html(report).encode(), rt.settings)
     doc = {
         "file": str(out),
         "format": fmt,

@@ -8,9 +8,10 @@ from typing import Annotated
 import orjson
 import typer
 
+from caldicott.cli.files import out_target, write_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
-from caldicott.errors import InvalidArgument, OutputError
+from caldicott.errors import InvalidArgument
 from caldicott.ingest import quality as q
 from caldicott.ingest.report_html import render_html
 from caldicott.ingest.service import open_warehouse
@@ -35,6 +36,8 @@ def report(
     if fmt not in ("html", "json"):
         raise InvalidArgument("--format must be html or json")
     rt = runtime(ctx)
+    if out_file is not None:
+        out_target(out_file, rt.settings)  # refused before the work, not after
     with open_warehouse(rt.settings, read_only=True) as warehouse:
         doc = q.report(rt.control, warehouse, load)
     if fmt == "json" and out_file is None:
@@ -43,10 +46,6 @@ def report(
     if out_file is None:
         out_file = rt.settings.home / "reports" / f"quality-{load or 'warehouse'}.html"
     body = render_html(doc).encode() if fmt == "html" else orjson.dumps(doc, default=str)
-    try:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_bytes(body)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out_file}: {exc.strerror}") from None
+    write_out(out_file, body, rt.settings)
     summary = {"out": str(out_file), "format": fmt, **doc["totals"]}
     Output(json).emit(summary, lambda o: o.message(f"wrote the {fmt} report to {out_file}"))

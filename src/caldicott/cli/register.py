@@ -9,9 +9,10 @@ from typing import Annotated
 import orjson
 import typer
 
+from caldicott.cli.files import out_target, write_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
-from caldicott.errors import InvalidArgument, OutputError
+from caldicott.errors import InvalidArgument
 from caldicott.governance import register as gov_register
 
 app = typer.Typer(help="The public Data Uses Register.", no_args_is_help=True)
@@ -34,6 +35,8 @@ def export(
         raise InvalidArgument(f"--format {fmt!r}: one of {', '.join(FORMATS)}")
     if json and out is None and fmt == "csv":
         raise InvalidArgument("--json with --format csv needs --out FILE")
+    if out is not None:
+        out_target(out, runtime(ctx).settings)  # refused before the work, not after
     with runtime(ctx).control.session() as s:
         document = gov_register.export(s)
     if fmt == "json":
@@ -44,11 +47,7 @@ def export(
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(body)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot be written ({exc.strerror})") from None
+    write_out(out, body, runtime(ctx).settings)
     summary = {"out": str(out), "format": fmt, "agreements": len(document["agreements"])}
     Output(json).emit(
         summary, lambda o: o.message(f"{summary['agreements']} agreement(s) written to {out}")

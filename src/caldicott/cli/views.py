@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from caldicott.cli.files import out_target, write_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
 from caldicott.errors import InvalidArgument
@@ -77,6 +78,7 @@ def run_command(
 
 @app.command("test")
 def test_command(
+    ctx: typer.Context,
     suite_dir: Annotated[Path, typer.Argument(help="Folder of SQL on FHIR test files.")],
     engine: Annotated[str, typer.Option(help=f"Engine: {', '.join(ENGINE_NAMES)}.")] = "duckdb",
     report_file: Annotated[
@@ -85,11 +87,14 @@ def test_command(
     json: Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)] = False,
 ) -> None:
     """Run the official SQL on FHIR test suite on an engine; exit 1 if any test fails."""
+    settings = runtime(ctx).settings
+    if report_file is not None:
+        out_target(report_file, settings)  # refused before the suite runs, not after
     cases = load_suite(suite_dir)
     results = list(run_suite(get_engine(engine), cases))
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(jsonlib.dumps(report(results), indent=2) + "\n", encoding="utf-8")
+        body = jsonlib.dumps(report(results), indent=2) + "\n"
+        write_out(report_file, body.encode("utf-8"), settings)
     doc = {"engine": engine, **summary(results)}
     if report_file is not None:
         doc["report"] = str(report_file)

@@ -23,11 +23,15 @@ from typing import Any, BinaryIO
 import orjson
 
 from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
+from caldicott.store.own import OWN_FOLDERS, own_store
 from caldicott.views.engines.base import ViewResult
 from caldicott.views.fhirpath.types import INTEGER_TYPES, normalise_type
 from caldicott.views.model import Column
 
 FORMATS = ("csv", "ndjson", "parquet")
+#: The data folder's folders rows are never written into: caldicott's own, and
+#: ``exports/``, where quarantine exports are repaired.
+ROWS_NEVER_IN = (*OWN_FOLDERS, "exports")
 
 
 def _json_default(value: Any) -> Any:
@@ -189,42 +193,6 @@ _FILE_KINDS = (
 )
 
 
-#: What caldicott keeps in the data folder for itself, where rows never go: files named
-#: (and those beside them named from them: ``control.db-journal``, ``warehouse.duckdb.wal``)
-#: and folders.
-OWN_FILES = ("control.db", "warehouse.duckdb", "caldicott.toml")
-#: What SQLite and DuckDB name beside a database file.
-COMPANIONS = ("", "-journal", "-wal", "-shm", ".wal", ".tmp")
-OWN_FOLDERS = ("keys", "quarantine", "exports")
-
-
-def _own(target: Path, root: Path, placed: Sequence[Path]) -> str | None:
-    """Which of caldicott's own stores ``target`` (resolved, inside ``root``) is, if any.
-
-    Names are compared without case: on a case-insensitive file system (macOS, a Windows
-    share) ``Control.DB`` is the control plane.
-    """
-    relative = target.relative_to(root)
-    first = relative.parts[0].casefold()
-    if first in OWN_FOLDERS:
-        return f"caldicott's {first} folder"
-    if len(relative.parts) == 1 and first in {f + c for f in OWN_FILES for c in COMPANIONS}:
-        return f"caldicott's own {first}"
-    name = str(target).casefold()
-    for store in placed:
-        path = store.expanduser().resolve()
-        if name in {str(path).casefold() + c for c in COMPANIONS} or _same(target, path):
-            return f"caldicott's own {path.name} (placed by a setting)"
-    return None
-
-
-def _same(target: Path, store: Path) -> bool:
-    try:
-        return target.samefile(store)
-    except OSError:  # either does not exist (yet)
-        return False
-
-
 def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
     """The file rows may be written to for ``path``: a regular file, new or existing,
     under the data folder ``home``, with symlinks and ``..`` resolved.
@@ -244,7 +212,7 @@ def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
             f"inside the data folder ({root})",
             path=str(path),
         )
-    if (own := _own(target, root, placed)) is not None:
+    if (own := own_store(target, root, placed, ROWS_NEVER_IN)) is not None:
         raise PermissionDenied(
             f"{path}: is {own}; rows are never written over caldicott's own stores",
             path=str(path),

@@ -1,0 +1,82 @@
+"""caldicott's own stores, which no file a command writes may replace, and writing files
+whole.
+
+A view's rows, a report, an export: each goes to a path the user names, and a slip
+(``--out .caldicott/control.db``) must not destroy the control plane, the warehouse or a
+key. :func:`own_store` says whether a path is one of them: in the data folder by name, or
+wherever a setting put it (``Settings.placed_files``). :func:`replacing` writes a file by
+renaming a complete new one over it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+#: What caldicott keeps in the data folder for itself: files named (and those beside them
+#: named from them: ``control.db-journal``, ``warehouse.duckdb.wal``) and folders.
+OWN_FILES = ("control.db", "warehouse.duckdb", "caldicott.toml")
+#: What SQLite and DuckDB name beside a database file.
+COMPANIONS = ("", "-journal", "-wal", "-shm", ".wal", ".tmp")
+#: Folders of the data folder that hold keys and quarantined originals.
+OWN_FOLDERS = ("keys", "quarantine")
+
+
+def own_store(
+    target: Path, home: Path, placed: Sequence[Path] = (), folders: Sequence[str] = OWN_FOLDERS
+) -> str | None:
+    """Which of caldicott's own stores ``target`` (a resolved path) is, if any: a file of
+    ``OWN_FILES`` in the data folder ``home``, anything under one of its ``folders``, or a
+    ``placed`` file.
+
+    Names are compared without case: on a case-insensitive file system (macOS, a Windows
+    share) ``Control.DB`` is the control plane. A file that is a store under another name
+    (a hard link) is one too.
+    """
+    root = home.expanduser().resolve()
+    if target != root and target.is_relative_to(root):
+        relative = target.relative_to(root)
+        first = relative.parts[0].casefold()
+        if first in folders:
+            return f"caldicott's {first} folder"
+        if len(relative.parts) == 1 and first in {f + c for f in OWN_FILES for c in COMPANIONS}:
+            return f"caldicott's own {first}"
+    name = str(target).casefold()
+    for store in placed:
+        path = store.expanduser().resolve()
+        if name in {str(path).casefold() + c for c in COMPANIONS} or _same(target, path):
+            return f"caldicott's own {path.name} (placed by a setting)"
+    return None
+
+
+def _same(target: Path, store: Path) -> bool:
+    try:
+        return target.samefile(store)
+    except OSError:  # either does not exist (yet)
+        return False
+
+
+@contextmanager
+def replacing(target: Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A new file beside ``target``, renamed over it once written: a failed or killed
+    write leaves the old file as it was, never part of the new one. The file's mode is
+    ``mode``, or what the umask gives a new file."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    partial = Path(name)
+    try:
+        os.fchmod(fd, mode if mode is not None else 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

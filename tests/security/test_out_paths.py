@@ -1,0 +1,78 @@
+"""Every ``--out`` (and ``--report``) refuses caldicott's own stores before any work.
+
+A report, an export or a test report written over ``control.db`` would destroy the
+consents, agreements and transparency log; over ``warehouse.duckdb`` every record loaded;
+over the settings file, every later command. ``view run`` has its own, stricter rules
+(tests/security/test_view_output_path.py); these are the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caldicott.errors import OutputError, PermissionDenied
+
+DENIED = PermissionDenied.kind.exit_code
+UNWRITABLE = OutputError.kind.exit_code
+
+COMMANDS = {
+    "quality report": ("quality", "report", "--format", "json", "--out"),
+    "log audit-events": ("log", "audit-events", "--out"),
+    "log audit-report": (
+        "log",
+        "audit-report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--out",
+    ),
+    "register export": ("register", "export", "--out"),
+    "consent export": ("consent", "export", "--out"),
+    "consent snapshot": ("consent", "snapshot", "--purpose", "research", "--out"),
+    "view test": ("view", "test", "no-such-suite", "--report"),
+}
+
+
+@pytest.mark.parametrize(
+    "store", ["control.db", "warehouse.duckdb.wal", "Caldicott.toml", "keys/x"]
+)
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_no_command_writes_over_an_own_store(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, command: str, store: str
+) -> None:
+    home = _isolated_settings
+    target = home / store
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"kept")
+    res = cli(*COMMANDS[command], str(target))
+    assert res.exit_code == DENIED, (res.stdout, res.stderr)
+    assert "caldicott's" in " ".join(res.stderr.split())
+    assert target.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize("command", ["quality report", "register export", "view test"])
+def test_the_settings_file_read_is_an_own_store_whatever_its_name(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, command: str
+) -> None:
+    home = _isolated_settings
+    home.mkdir(parents=True)
+    config = home / "settings.toml"
+    config.write_text('engine = "duckdb"\n')
+    res = cli("--config", str(config), *COMMANDS[command], str(config))
+    assert res.exit_code == DENIED, (res.stdout, res.stderr)
+    assert config.read_text() == 'engine = "duckdb"\n'
+
+
+def test_a_folder_is_refused_before_the_work_and_a_report_is_written_whole(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, tmp_path: Path
+) -> None:
+    res = cli("register", "export", "--out", str(tmp_path))
+    assert res.exit_code == UNWRITABLE, (res.stdout, res.stderr)
+    out = tmp_path / "register.json"
+    out.write_text("old")
+    assert cli("register", "export", "--out", str(out)).exit_code == 0
+    assert out.read_text().startswith("{")
+    assert not list(tmp_path.glob(".*part"))  # no partial file left
