@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from caldicott.errors import CaldicottError, InvalidArgument, ValidationFailed
+from caldicott.errors import CaldicottError, InvalidArgument, NotFound, ValidationFailed
 from caldicott.views.engines.base import Engine, ResourceList
 from caldicott.views.parse import parse_view
 
@@ -36,35 +36,73 @@ class CaseResult:
 
 
 def load_suite(folder: Path) -> list[SuiteCase]:
-    """Every test case of every ``*.json`` test file in the folder (schemas excluded)."""
+    """Every test case of every ``*.json`` test file in the folder (schemas excluded).
+
+    A file that is not a test file of the suite's shape fails the whole run naming the
+    file (and the test), rather than run some of the suite or fail as a bug.
+    """
+    if not folder.exists():
+        raise NotFound(f"{folder}: no such folder")
     if not folder.is_dir():
         raise InvalidArgument(f"{folder}: not a folder holding SQL on FHIR test files")
     cases: list[SuiteCase] = []
     files = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".schema.json"))
     for path in files:
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        doc = _read(path)
         if not isinstance(doc, dict) or "tests" not in doc:
             continue
-        resources = tuple(doc.get("resources", []))
-        for test in doc["tests"]:
-            cases.append(
-                SuiteCase(
-                    file=path.name,
-                    title=test["title"],
-                    tags=tuple(test.get("tags", [])),
-                    view=test["view"],
-                    resources=resources,
-                    expect=test.get("expect"),
-                    expect_error=bool(test.get("expectError", False)),
-                    expect_columns=tuple(test["expectColumns"])
-                    if "expectColumns" in test
-                    else None,
-                    expect_count=test.get("expectCount"),
-                )
-            )
+        tests, resources = doc["tests"], doc.get("resources", [])
+        if not isinstance(tests, list) or not isinstance(resources, list):
+            raise ValidationFailed(f"{path.name}: 'tests' and 'resources' must be lists")
+        if not all(isinstance(r, dict) for r in resources):
+            raise ValidationFailed(f"{path.name}: every one of 'resources' must be an object")
+        cases.extend(_case(path.name, i, test, tuple(resources)) for i, test in enumerate(tests))
     if not cases:
         raise InvalidArgument(f"{folder}: no SQL on FHIR test files found")
     return cases
+
+
+def _read(path: Path) -> Any:
+    def not_a_number(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text, parse_float=Decimal, parse_constant=not_a_number)
+    except UnicodeDecodeError:
+        raise ValidationFailed(f"{path.name}: not UTF-8 text") from None
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise ValidationFailed(f"{path.name}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise InvalidArgument(f"{path.name}: cannot be read ({exc.strerror})") from None
+
+
+def _case(file: str, index: int, test: Any, resources: tuple[Any, ...]) -> SuiteCase:
+    where = f"{file}: tests[{index}]"
+    if not isinstance(test, dict):
+        raise ValidationFailed(f"{where}: must be an object")
+    missing = [key for key in ("title", "view") if key not in test]
+    if missing:
+        raise ValidationFailed(f"{where}: has no {' or '.join(repr(k) for k in missing)}")
+    if not isinstance(test["title"], str):
+        raise ValidationFailed(f"{where}: 'title' must be a string")
+    columns = test.get("expectColumns")
+    expect = test.get("expect")
+    if expect is not None and not (
+        isinstance(expect, list) and all(isinstance(row, dict) for row in expect)
+    ):
+        raise ValidationFailed(f"{where}: 'expect' must be a list of objects")
+    return SuiteCase(
+        file=file,
+        title=test["title"],
+        tags=tuple(test.get("tags", [])),
+        view=test["view"],
+        resources=resources,
+        expect=expect,
+        expect_error=bool(test.get("expectError", False)),
+        expect_columns=tuple(columns) if isinstance(columns, list) else None,
+        expect_count=test.get("expectCount"),
+    )
 
 
 def normalise(value: Any) -> Any:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from caldicott.errors import CaldicottError, IntegrityError, Unsupported, ValidationFailed
+from caldicott.errors import (
+    CaldicottError,
+    IntegrityError,
+    NotFound,
+    Unsupported,
+    ValidationFailed,
+)
 from caldicott.views.engines.memory import MemoryEngine
 from caldicott.views.suite import SuiteCase, run_case
 
@@ -45,3 +52,31 @@ def test_an_engine_that_cannot_answer_never_meets_expect_error(error: CaldicottE
     result = run_case(_Failing(error), _case(expect_error=True))
     assert not result.passed
     assert result.error == f"{type(error).__name__}: {error.message}"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"tests": [', "bad.json: not valid JSON"),
+        (b'{"tests": [{"view": {}}]}', "bad.json: tests[0]: has no 'title'"),
+        (b'{"tests": {}}', "bad.json: 'tests' and 'resources' must be lists"),
+        (b'{"resources": [5], "tests": []}', "every one of 'resources' must be an object"),
+        (b'{"tests": [{"title": "t", "view": {}, "expect": [1]}]}', "'expect' must be a list"),
+        (b'{"tests": [], "resources": [{"x": NaN}]}', "NaN is not a JSON number"),
+        (b'{"title": "\xff"}', "bad.json: not UTF-8 text"),
+    ],
+)
+def test_a_file_not_of_the_suites_shape_fails_the_run_naming_it(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, content: bytes, message: str
+) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "bad.json").write_bytes(content)
+    res = cli("view", "test", str(suite), "--engine", "memory")
+    assert res.exit_code == ValidationFailed.kind.exit_code, res.stderr
+    assert message in " ".join(res.stderr.split())
+
+
+def test_a_suite_folder_that_does_not_exist_is_not_found(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = cli("view", "test", str(tmp_path / "nowhere"))
+    assert res.exit_code == NotFound.kind.exit_code, res.stderr
