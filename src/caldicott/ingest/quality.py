@@ -26,14 +26,35 @@ from caldicott.ingest.validate.plausibility import EVENT_DATES
 from caldicott.store.control import ControlPlane
 from caldicott.store.warehouse import DuckDBWarehouse, table_name
 
-#: Key fields per type: label -> JSON path (a choice element lists its forms).
+#: An Observation's value, whichever of its forms (value[x]).
+_VALUE_FORMS = (
+    "Quantity",
+    "CodeableConcept",
+    "String",
+    "Boolean",
+    "Integer",
+    "Range",
+    "Ratio",
+    "SampledData",
+    "Time",
+    "DateTime",
+    "Period",
+)
+#: Key fields per type: label -> JSON paths, any of which holding something counts (a
+#: choice element lists its forms; a path through ``[*]`` counts when it finds any item;
+#: ``identifier|SYSTEM`` is an identifier of that system with a value).
 KEY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "Patient": {
-        "NHS number": ("$.identifier|https://fhir.nhs.uk/Id/nhs-number",),
-        "name": ("$.name",),
+        "NHS number": ("identifier|https://fhir.nhs.uk/Id/nhs-number",),
+        "name": ("$.name[*].family", "$.name[*].given", "$.name[*].text"),
         "gender": ("$.gender",),
         "birth date": ("$.birthDate",),
-        "address": ("$.address",),
+        "address": (
+            "$.address[*].line",
+            "$.address[*].postalCode",
+            "$.address[*].city",
+            "$.address[*].text",
+        ),
         "registered GP": ("$.generalPractitioner",),
     },
     "Encounter": {
@@ -53,8 +74,10 @@ KEY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "code": ("$.code",),
         "subject": ("$.subject",),
         "effective": ("$.effectiveDateTime", "$.effectivePeriod", "$.effectiveInstant"),
-        "value": ("$.valueQuantity", "$.valueCodeableConcept", "$.valueString"),
-        "unit": ("$.valueQuantity.code",),
+        # a panel (blood pressure) holds its values in its components
+        "value": tuple(f"$.value{f}" for f in _VALUE_FORMS)
+        + tuple(f"$.component[*].value{f}" for f in _VALUE_FORMS),
+        "unit": ("$.valueQuantity.code", "$.component[*].valueQuantity.code"),
     },
     "MedicationRequest": {
         "medication": ("$.medicationCodeableConcept", "$.medicationReference"),
@@ -78,6 +101,31 @@ KEY_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "DocumentReference": {"type": ("$.type",), "date": ("$.date",), "subject": ("$.subject",)},
     "Consent": {"patient": ("$.patient",), "provision": ("$.provision",)},
 }
+#: Fields whose share is of the resources holding something else, not of all: a unit is
+#: asked of a quantity, not of a coded or text value.
+AMONG: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Observation", "unit"): ("$.valueQuantity", "$.component[*].valueQuantity"),
+}
+
+
+def _holds(paths: tuple[str, ...]) -> tuple[str, list[str]]:
+    """SQL true where any of ``paths`` holds something (see KEY_FIELDS), and its values."""
+    tests, params = [], []
+    for path in paths:
+        if path.startswith("identifier|"):
+            tests.append(
+                "len(list_filter(json_extract(resource, '$.identifier[*]'), lambda i: "
+                "json_extract_string(i, '$.system') = ? "
+                "AND coalesce(json_extract_string(i, '$.value'), '') <> '')) > 0"
+            )
+            params.append(path.split("|", 1)[1])
+        elif "[*]" in path:
+            tests.append("len(json_extract(resource, ?)) > 0")
+            params.append(path)
+        else:
+            tests.append("json_extract(resource, ?) IS NOT NULL")
+            params.append(path)
+    return "(" + " OR ".join(tests) + ")", params
 
 
 def _pct(part: int, whole: int) -> float:
@@ -91,17 +139,19 @@ def completeness(
     out: dict[str, dict[str, Any]] = {}
     for rtype in warehouse.resource_types():
         fields = KEY_FIELDS.get(rtype, {})
-        exprs, params = [], []
-        for paths in fields.values():
-            tests = []
-            for path in paths:
-                if "|" in path:  # an array holding a given system (an identifier)
-                    tests.append("contains(CAST(json_extract(resource, ?) AS VARCHAR), ?)")
-                    params.extend(path.split("|", 1))
-                else:
-                    tests.append("json_extract(resource, ?) IS NOT NULL")
-                    params.append(path)
-            exprs.append("count(*) FILTER (WHERE " + " OR ".join(tests) + ")")
+        exprs: list[str] = []
+        params: list[str] = []
+        for label, paths in fields.items():
+            test, values = _holds(paths)
+            among = AMONG.get((rtype, label))
+            if among is None:  # of every resource: the count of all is the whole
+                exprs.extend([f"count(*) FILTER (WHERE {test})", "count(*)"])
+                params.extend(values)
+            else:
+                within, within_values = _holds(among)
+                exprs.append(f"count(*) FILTER (WHERE {test} AND {within})")
+                exprs.append(f"count(*) FILTER (WHERE {within})")
+                params.extend([*values, *within_values, *within_values])
         select_list = ", ".join(["count(*)", *exprs])
         where = ""
         if load_id is not None:
@@ -113,10 +163,12 @@ def completeness(
         total = int(row[0])
         if load_id is not None and total == 0:
             continue
+        shares = row[1:] if len(row) > 1 else (0,) * (2 * len(fields))
         out[rtype] = {
             "resources": total,
             "fields": {
-                label: _pct(int(n), total) for label, n in zip(fields, row[1:], strict=True)
+                label: _pct(int(shares[2 * i] or 0), int(shares[2 * i + 1] or 0))
+                for i, label in enumerate(fields)
             },
         }
     return out
@@ -138,17 +190,17 @@ def timeliness(
             paths = [f"$.{p}" for p in EVENT_DATES.get(rtype, ())]
             if not paths:
                 continue
-            event = (
-                "try_cast(left(coalesce("
-                + ", ".join("json_extract_string(t.resource, ?)" for _ in paths)
-                + "), 10) AS DATE)"
+            texts = ", ".join(
+                f"json_extract_string(t.resource, ?) AS d{i}" for i in range(len(paths))
             )
+            # the first path that gives a day; a partial date (2020, 2020-03) its first
+            event = "coalesce(" + ", ".join(_day(f"d{i}") for i in range(len(paths))) + ")"
             where = " WHERE t.load_id = ?" if load_id else ""
             sql = (
                 f"SELECT median(date_diff('day', e, loaded)), "  # noqa: S608 - validated name
                 f"quantile_disc(date_diff('day', e, loaded), 0.9), max(e), count(e) FROM "
-                f'(SELECT {event} AS e, l.loaded FROM "{table_name(rtype)}" t '
-                f"JOIN _loads l USING (load_id){where})"
+                f"(SELECT {event} AS e, loaded FROM (SELECT {texts}, l.loaded "
+                f'FROM "{table_name(rtype)}" t JOIN _loads l USING (load_id){where}))'
             )
             params: list[Any] = [*paths, *([load_id] if load_id else [])]
             found = warehouse.conn.execute(sql, params).fetchall()
@@ -163,6 +215,15 @@ def timeliness(
     finally:
         warehouse.conn.unregister("_loads")
     return out
+
+
+def _day(text: str) -> str:
+    """SQL for the day of a FHIR date or dateTime in column ``text``: a partial date's
+    first day (``2020`` is 2020-01-01); NULL if it is none."""
+    return (
+        f"try_cast(CASE length({text}) WHEN 4 THEN {text} || '-01-01' "
+        f"WHEN 7 THEN {text} || '-01' ELSE left({text}, 10) END AS DATE)"
+    )
 
 
 TOTALS = ("read", "accepted", "quarantined", "warnings")
