@@ -136,6 +136,23 @@ def test_the_warehouse_report_counts_each_file_once_however_often_loaded(  # typ
     assert "Observation" not in one["validity"]  # b.ndjson was not in that load
 
 
+def test_a_file_is_known_by_its_absolute_path_however_it_was_named(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sites' Patient.ndjson, each loaded from its own folder by a relative path, are
+    two files; one file loaded by a relative path and then an absolute one is one."""
+    for site, n in (("siteA", 2), ("siteB", 3)):
+        folder = tmp_path / site
+        fd.write_ndjson(folder / "Patient.ndjson", [fd.patient(f"{site}{i}", i) for i in range(n)])
+        monkeypatch.chdir(folder)
+        assert cli("ingest", "Patient.ndjson", "--json").json()["accepted"] == n
+    report = cli("quality", "report", "--format", "json").json()
+    assert report["totals"]["accepted"] == 5 == report["completeness"]["Patient"]["resources"]
+    doc = cli("ingest", str(tmp_path / "siteB" / "Patient.ndjson"), "--json").json()
+    assert doc["files"][0]["path"] == str(tmp_path / "siteB" / "Patient.ndjson")
+    assert cli("quality", "report", "--format", "json").json()["totals"]["accepted"] == 5
+
+
 def test_export_is_private_and_never_replaces_a_repair(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = fd.write_ndjson(tmp_path / "a.ndjson", [fd.patient("p1", 1), b"nope"])
     assert cli("ingest", str(data), "--json").json()["quarantined"] == 1
