@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from caldicott.errors import NotFound
 from caldicott.ingest.tables import IngestLoad, QuarantineRecord
@@ -259,15 +259,20 @@ def report(
     with control.session() as s:
         if load_id is not None and s.get(IngestLoad, load_id) is None:
             raise NotFound(f"no load {load_id}")
-        query = select(IngestLoad).where(IngestLoad.status.in_(("completed", "interrupted")))
+        query = select(IngestLoad)
         if load_id is not None:
-            query = select(IngestLoad).where(IngestLoad.id == load_id)
-        loads = list(s.scalars(query))
+            query = query.where(IngestLoad.id == load_id)
+        every = list(s.scalars(query))
+        # a load being run has no figures yet; one killed before it ended never will
+        loads = [x for x in every if x.status != "running" or load_id is not None]
+        unfinished = sum(1 for x in loads if not x.summary)
+        of_load = [
+            or_(QuarantineRecord.load_id == load_id, QuarantineRecord.last_load_id == load_id)
+        ]
         open_q = Counter(
             s.execute(
                 select(QuarantineRecord.resource_type, QuarantineRecord.reason_code).where(
-                    QuarantineRecord.status == "open",
-                    *([QuarantineRecord.last_load_id == load_id] if load_id else []),
+                    QuarantineRecord.status == "open", *(of_load if load_id else [])
                 )
             ).all()
         )
@@ -292,12 +297,13 @@ def report(
     for (rtype, code), n in open_q.items():
         key = f"{rtype or '(unparsed)'}/{code}"
         quarantine_open[key] = quarantine_open.get(key, 0) + n
-    started = {load.id: load.started_at for load in loads}
+    started = {load.id: load.started_at for load in every}  # the warehouse holds them all
     return {
         "scope": "load" if load_id else "warehouse",
         "load_id": load_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "loads": len(loads),
+        "unfinished_loads": unfinished,
         "totals": {k: totals[k] for k in TOTALS},
         "completeness": completeness(warehouse, load_id),
         "validity": validity,
