@@ -112,6 +112,8 @@ CATALOGUE: tuple[type[CaldicottError], ...] = (
     Unsupported,
 )
 
+#: A test run (``view test``) found failing cases; not an error: its summary names them.
+EXIT_TESTS_FAILED = 12
 EXIT_INTERRUPTED = 130
 #: The reader of standard output closed it early (``caldicott ... | head``): what was
 #: written is whole up to there. 128 + SIGPIPE, as a shell reports for other tools.

@@ -11,7 +11,7 @@ import typer
 from caldicott.cli.files import out_target, write_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
-from caldicott.errors import InvalidArgument
+from caldicott.errors import EXIT_TESTS_FAILED, InvalidArgument
 from caldicott.views import library
 from caldicott.views.engines import ENGINE_NAMES, get_engine
 from caldicott.views.output import FORMATS, output_target, write
@@ -86,7 +86,7 @@ def test_command(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)] = False,
 ) -> None:
-    """Run the official SQL on FHIR test suite on an engine; exit 1 if any test fails."""
+    """Run the official SQL on FHIR test suite on an engine; exit 12 if any test fails."""
     settings = runtime(ctx).settings
     if report_file is not None:
         out_target(report_file, settings)  # refused before the suite runs, not after
@@ -106,7 +106,7 @@ def test_command(
 
     Output(json).emit(doc, human)
     if doc["failed"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_TESTS_FAILED)  # not 1, which is a bug
 
 
 @app.command("list")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from caldicott.errors import (
+    EXIT_TESTS_FAILED,
     CaldicottError,
     IntegrityError,
     NotFound,
@@ -80,3 +82,15 @@ def test_a_file_not_of_the_suites_shape_fails_the_run_naming_it(  # type: ignore
 def test_a_suite_folder_that_does_not_exist_is_not_found(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     res = cli("view", "test", str(tmp_path / "nowhere"))
     assert res.exit_code == NotFound.kind.exit_code, res.stderr
+
+
+def test_failing_cases_exit_12_not_the_code_of_a_bug(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    view = {"resource": "Patient", "select": [{"column": [{"name": "id", "path": "id"}]}]}
+    case = {"title": "wrong", "view": view, "expect": [{"id": "other"}]}
+    doc = {"resources": [{"resourceType": "Patient", "id": "p1"}], "tests": [case]}
+    (suite / "one.json").write_text(json.dumps(doc))
+    res = cli("view", "test", str(suite), "--engine", "memory", "--json")
+    assert res.exit_code == EXIT_TESTS_FAILED == 12, res.stderr
+    assert res.json()["failures"]  # type: ignore[index]
