@@ -76,3 +76,17 @@ def test_a_folder_is_refused_before_the_work_and_a_report_is_written_whole(  # t
     assert cli("register", "export", "--out", str(out)).exit_code == 0
     assert out.read_text().startswith("{")
     assert not list(tmp_path.glob(".*part"))  # no partial file left
+
+
+def test_a_report_takes_the_mode_the_umask_gives_a_new_file(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, tmp_path: Path
+) -> None:
+    import os
+
+    old = os.umask(0o077)
+    try:
+        out = tmp_path / "register.json"
+        assert cli("register", "export", "--out", str(out)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o600

@@ -11,7 +11,7 @@ renaming a complete new one over it.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,19 +64,14 @@ def _same(target: Path, store: Path) -> bool:
 def replacing(target: Path, mode: int | None = None) -> Iterator[BinaryIO]:
     """A new file beside ``target``, renamed over it once written: a failed or killed
     write leaves the old file as it was, never part of the new one. The file's mode is
-    ``mode``, or what the umask gives a new file."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    partial = Path(name)
+    ``mode``, or what the umask gives a new file (the kernel applies it on creation)."""
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
     try:
-        os.fchmod(fd, mode if mode is not None else 0o666 & ~_umask())
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as out:
             yield out
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
