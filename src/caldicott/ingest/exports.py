@@ -7,19 +7,15 @@ Both hold patient-level data, so they are written readable by their owner only.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 from caldicott.ingest.bundles import is_bulk_manifest
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.sources import MAX_BUNDLE_BYTES, file_kind
 from caldicott.ingest.tables import QuarantineRecord
+from caldicott.store.own import replacing
 
 EXPORT_NAME = re.compile(r"q(\d+)\.(?:nd)?json")
 #: The mode of originals and their exports: patient-level data, for their owner only.
@@ -55,29 +51,14 @@ def export_bytes(target: Path, row: QuarantineRecord) -> bytes:
 
 def private_write(target: Path, data: bytes) -> None:
     """Write ``target`` whole or not at all, readable by its owner only."""
-    with _private_file(target) as fh:
+    with replacing(target, PRIVATE) as fh:
         fh.write(data)
 
 
 def private_copy(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` whole or not at all, readable by its owner only."""
-    with source.open("rb") as src, _private_file(target) as fh:
+    with source.open("rb") as src, replacing(target, PRIVATE) as fh:
         shutil.copyfileobj(src, fh)
-
-
-@contextmanager
-def _private_file(target: Path) -> Iterator[BinaryIO]:
-    """A new file (mode 0600) renamed to ``target`` once written: a process killed while
-    writing leaves no part of it under that name, where it would pass for the whole."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    partial = Path(name)
-    try:
-        os.fchmod(fd, PRIVATE)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def kept_whole(target: Path, size: int) -> bool:

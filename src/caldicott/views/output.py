@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -23,12 +21,14 @@ from typing import Any, BinaryIO
 import orjson
 
 from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
-from caldicott.store.own import OWN_FOLDERS, own_store
+from caldicott.store.own import OWN_FOLDERS, own_store, replacing
 from caldicott.views.engines.base import ViewResult
 from caldicott.views.fhirpath.types import INTEGER_TYPES, normalise_type
 from caldicott.views.model import Column
 
 FORMATS = ("csv", "ndjson", "parquet")
+#: The mode of a view's rows written: patient-level data, for their owner only.
+PRIVATE = 0o600
 #: The data folder's folders rows are never written into: caldicott's own, and
 #: ``exports/``, where quarantine exports are repaired.
 ROWS_NEVER_IN = (*OWN_FOLDERS, "exports")
@@ -250,16 +250,8 @@ def write(
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.parent.resolve() != target.parent:  # a folder swapped for a link meanwhile
             raise OutputError(f"{path}: its folder changed while being checked", path=str(path))
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
-    partial = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
+        with replacing(target, PRIVATE) as out:  # rows are patient-level: the owner's only
             WRITERS[fmt](result, out, declared)
-        partial.replace(target)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
     return target
