@@ -3,7 +3,6 @@ stores, never to a folder or device, and whole or not at all."""
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import BinaryIO
 
 from caldicott.errors import OutputError, PermissionDenied
 from caldicott.settings import Settings
-from caldicott.store.own import own_store, replacing
+from caldicott.store.own import file_or_new, own_store, replacing
 
 
 def out_target(path: Path, settings: Settings) -> Path:
@@ -24,15 +23,7 @@ def out_target(path: Path, settings: Settings) -> Path:
             f"{path}: is {own}; nothing is ever written over caldicott's own stores",
             path=str(path),
         )
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        return target
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror})", path=str(path)) from None
-    if not stat.S_ISREG(mode):
-        raise OutputError(f"{path}: is not a regular file; files are written only to one")
-    return target
+    return file_or_new(path, target)
 
 
 @contextmanager

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
+
+from caldicott.errors import OutputError
 
 #: What caldicott keeps in the data folder for itself: files named (and those beside them
 #: named from them: ``control.db-journal``, ``warehouse.duckdb.wal``) and folders.
@@ -51,6 +54,32 @@ def own_store(
         if name in {str(path).casefold() + c for c in COMPANIONS} or _same(target, path):
             return f"caldicott's own {path.name} (placed by a setting)"
     return None
+
+
+#: What a path that is not a regular file is, for the message refusing it.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_or_new(path: Path, target: Path) -> Path:
+    """``target`` (``path`` resolved) if it is a regular file or nothing yet; a folder,
+    device, FIFO or socket is :class:`OutputError` (renaming a file over one would
+    replace it, ``/dev/null`` included)."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror})", path=str(path)) from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+        raise OutputError(f"{path}: is {kind}; files are written only to a regular file")
+    return target
 
 
 def _same(target: Path, store: Path) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
-from caldicott.store.own import OWN_FOLDERS, own_store, replacing
+from caldicott.store.own import OWN_FOLDERS, file_or_new, own_store, replacing
 from caldicott.views.engines.base import ViewResult
 from caldicott.views.fhirpath.types import INTEGER_TYPES, normalise_type
 from caldicott.views.model import Column
@@ -183,15 +182,6 @@ WRITERS: dict[str, Callable[[ViewResult, BinaryIO, Sequence[Column]], None]] = {
     "parquet": write_parquet,
 }
 
-#: What a path that is not a regular file is, for the message refusing it.
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
 
 def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
     """The file rows may be written to for ``path``: a regular file, new or existing,
@@ -217,18 +207,7 @@ def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
             f"{path}: is {own}; rows are never written over caldicott's own stores",
             path=str(path),
         )
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        return target
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror})", path=str(path)) from None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-        raise OutputError(
-            f"{path}: is {kind}; rows are written only to a regular file", path=str(path)
-        )
-    return target
+    return file_or_new(path, target)
 
 
 def write(
