@@ -133,9 +133,10 @@ def discover(
 ) -> tuple[list[tuple[Path, str]], list[FileReport]]:
     """Expand folders; return (file, kind) to read in a stable order and skipped files.
 
-    Files are named by their absolute path (``..`` and ``.`` taken out, links kept), so
-    the same file loaded from another folder, or by a relative path, is known as the same
-    file by the quarantine and the quality report. A path that does not exist refuses the
+    Files are named by their absolute path (the path given, from the current folder:
+    links and ``..`` kept, as the system follows them), so the same file named by a
+    relative path from its folder and by its absolute path is one file to the quarantine
+    and the quality report. A path that does not exist refuses the
     whole load before anything is read (a typing slip must not look like a load that
     succeeded). A file reached twice (given twice, or
     given and inside a folder given) is read once. Files under any ``exclude`` folder (the
@@ -152,7 +153,7 @@ def discover(
     skipped: list[FileReport] = []
     seen: set[Path] = set()
     own = [e.resolve() for e in exclude]
-    for root in (Path(os.path.abspath(r)) for r in roots):  # noqa: PTH100 - keeps links
+    for root in (r.absolute() for r in roots):  # as named, from the current folder
         named = root.resolve()
         beneath = [o for o in own if not named.is_relative_to(o)]  # stores under the root
         for path in _candidates(root, skipped):

@@ -101,6 +101,23 @@ def test_discover_skips_unrelated_and_hidden_files(tmp_path: Path) -> None:
     ]
 
 
+def test_discover_names_a_file_as_the_system_finds_it_through_links_and_dots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``data/../Patient.ndjson`` with ``data`` a link is the file beside the link's
+    target: taking ``..`` out by text would name (and read) another file, or none."""
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "Patient.ndjson").write_text("{}\n")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "data").symlink_to(tmp_path / "real" / "sub")
+    (tmp_path / "work" / "Patient.ndjson").write_text("other\n")
+    monkeypatch.chdir(tmp_path / "work")
+    found, skipped = discover([Path("data/../Patient.ndjson")])
+    assert skipped == [] and len(found) == 1
+    assert found[0][0].is_absolute()
+    assert found[0][0].resolve() == (tmp_path / "real" / "Patient.ndjson").resolve()
+
+
 def test_discover_refuses_a_missing_path_before_reading(tmp_path: Path) -> None:
     fd.write_ndjson(tmp_path / "Patient.ndjson", [fd.patient("a")])
     with pytest.raises(NotFound, match=r"missing\.ndjson") as caught:
