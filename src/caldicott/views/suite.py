@@ -86,22 +86,32 @@ def _case(file: str, index: int, test: Any, resources: tuple[Any, ...]) -> Suite
         raise ValidationFailed(f"{where}: has no {' or '.join(repr(k) for k in missing)}")
     if not isinstance(test["title"], str):
         raise ValidationFailed(f"{where}: 'title' must be a string")
-    columns = test.get("expectColumns")
     expect = test.get("expect")
     if expect is not None and not (
         isinstance(expect, list) and all(isinstance(row, dict) for row in expect)
     ):
         raise ValidationFailed(f"{where}: 'expect' must be a list of objects")
+    tags, columns = test.get("tags", []), test.get("expectColumns")
+    for key, value in (("tags", tags), ("expectColumns", columns)):
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise ValidationFailed(f"{where}: {key!r} must be a list of strings")
+    count, error = test.get("expectCount"), test.get("expectError", False)
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+        raise ValidationFailed(f"{where}: 'expectCount' must be an integer")
+    if not isinstance(error, bool):
+        raise ValidationFailed(f"{where}: 'expectError' must be true or false")
     return SuiteCase(
         file=file,
         title=test["title"],
-        tags=tuple(test.get("tags", [])),
+        tags=tuple(tags),
         view=test["view"],
         resources=resources,
         expect=expect,
-        expect_error=bool(test.get("expectError", False)),
-        expect_columns=tuple(columns) if isinstance(columns, list) else None,
-        expect_count=test.get("expectCount"),
+        expect_error=error,
+        expect_columns=None if columns is None else tuple(columns),
+        expect_count=count,
     )
 
 

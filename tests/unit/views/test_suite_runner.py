@@ -66,6 +66,10 @@ def test_an_engine_that_cannot_answer_never_meets_expect_error(error: CaldicottE
         (b'{"tests": [{"title": "t", "view": {}, "expect": [1]}]}', "'expect' must be a list"),
         (b'{"tests": [], "resources": [{"x": NaN}]}', "NaN is not a JSON number"),
         (b'{"title": "\xff"}', "bad.json: not UTF-8 text"),
+        (b'{"tests": [{"title": "t", "view": {}, "tags": 5}]}', "'tags' must be a list"),
+        (b'{"tests": [{"title": "t", "view": {}, "expectColumns": "id"}]}', "'expectColumns'"),
+        (b'{"tests": [{"title": "t", "view": {}, "expectCount": "2"}]}', "'expectCount'"),
+        (b'{"tests": [{"title": "t", "view": {}, "expectError": "false"}]}', "'expectError'"),
     ],
 )
 def test_a_file_not_of_the_suites_shape_fails_the_run_naming_it(  # type: ignore[no-untyped-def]
