@@ -43,3 +43,6 @@ def test_a_load_killed_before_it_ended_is_counted_as_unfinished(
     doc = _report(control, home)
     assert (doc["loads"], doc["unfinished_loads"], doc["totals"]["read"]) == (2, 1, 1)
     assert _report(control, home, "killed")["unfinished_loads"] == 1
+    # the same command run again, as the report asks, ends it
+    run_load(control, home, fd.write_ndjson(tmp_path / "a.ndjson", [fd.patient("p1", 1)]))
+    assert _report(control, home)["unfinished_loads"] == 0

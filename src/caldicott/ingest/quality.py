@@ -166,9 +166,12 @@ def completeness(
         shares = row[1:] if len(row) > 1 else (0,) * (2 * len(fields))
         out[rtype] = {
             "resources": total,
+            # a field asked of none (a unit where no value is a quantity) is left out: 0%
+            # would say every one lacks it
             "fields": {
-                label: _pct(int(shares[2 * i] or 0), int(shares[2 * i + 1] or 0))
+                label: _pct(int(shares[2 * i] or 0), int(shares[2 * i + 1]))
                 for i, label in enumerate(fields)
+                if shares[2 * i + 1]
             },
         }
     return out
@@ -265,7 +268,12 @@ def report(
         every = list(s.scalars(query))
         # a load being run has no figures yet; one killed before it ended never will
         loads = [x for x in every if x.status != "running" or load_id is not None]
-        unfinished = sum(1 for x in loads if not x.summary)
+        # killed before it ended, and not run again since: a later load that ended (the
+        # same command run again, as the HTML asks) read its files
+        ended = [x.started_at for x in loads if x.summary]
+        unfinished = sum(
+            1 for x in loads if not x.summary and not any(t > x.started_at for t in ended)
+        )
         of_load = [
             or_(QuarantineRecord.load_id == load_id, QuarantineRecord.last_load_id == load_id)
         ]

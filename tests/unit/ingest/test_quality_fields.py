@@ -83,3 +83,10 @@ def test_partial_dates_count_from_their_first_day(store: DuckDBWarehouse) -> Non
     assert found["Condition"]["newest_event"] == "2020-01-01"  # onset first, as written
     assert found["Observation"]["dated_resources"] == 1
     assert found["Observation"]["newest_event"] == "2020-03-01"
+
+
+def test_a_field_asked_of_none_is_left_out_not_shown_as_none_holding_it(tmp_path: Path) -> None:
+    coded = [_observation(f"o{i}", valueCodeableConcept={"text": "x"}) for i in range(3)]
+    with _store(tmp_path / "w.duckdb", coded) as store:
+        fields = completeness(store)["Observation"]["fields"]
+    assert "unit" not in fields and fields["value"] == 100.0
