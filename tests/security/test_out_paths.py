@@ -90,3 +90,61 @@ def test_a_report_takes_the_mode_the_umask_gives_a_new_file(  # type: ignore[no-
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+def _rows(home: Path, table: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(home / "control.db") as db:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("command", "table"),
+    [
+        (("consent", "snapshot", "--purpose", "research"), "consent_snapshot"),
+        (
+            ("log", "audit-report", "--from", "2026-01-01", "--to", "2026-01-31"),
+            "transparency_checkpoint",
+        ),
+    ],
+)
+def test_a_folder_that_cannot_take_the_file_is_refused_before_anything_is_recorded(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, command: tuple[str, ...], table: str
+) -> None:
+    """A snapshot recorded, or a checkpoint signed, for a file never written would be a
+    record of something that did not happen. /proc takes no new file, even from root."""
+    assert cli("db", "upgrade").exit_code == 0
+    before = _rows(_isolated_settings, table)
+    res = cli(*command, "--out", "/proc/caldicott-test.out")
+    assert res.exit_code == UNWRITABLE, (res.stdout, res.stderr)
+    assert _rows(_isolated_settings, table) == before
+
+
+def test_replacing_a_file_keeps_its_mode_and_patient_level_exports_are_private(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, tmp_path: Path
+) -> None:
+    import os
+
+    out = tmp_path / "register.json"
+    out.write_text("old")
+    out.chmod(0o600)  # its owner made it private
+    old = os.umask(0o022)
+    try:
+        assert cli("register", "export", "--out", str(out)).exit_code == 0
+        consents = tmp_path / "consents.ndjson"
+        assert cli("consent", "export", "--out", str(consents)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert consents.stat().st_mode & 0o777 == 0o600  # NHS numbers in the Consents
+
+
+def test_a_loop_of_links_is_an_output_error_not_a_bug(
+    cli, _isolated_settings: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for args in (("register", "export", "--out"), ("view", "run", "conditions", "--out")):
+        res = cli(*args, str(loop))
+        assert res.exit_code == UNWRITABLE, (res.stdout, res.stderr)

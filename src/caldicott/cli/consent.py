@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,13 +10,14 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from caldicott.cli.files import out_target, writing_out
+from caldicott.cli.files import writing_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output, write_json
 from caldicott.cli.runtime import runtime
 from caldicott.consent import consent_fhir, imports, registry, snapshot
 from caldicott.consent.decide import decide as decide_one
 from caldicott.consent.logged import recording
 from caldicott.errors import InvalidArgument
+from caldicott.store.own import PRIVATE
 
 app = typer.Typer(help="Patients' choices: opt-outs, consents, decisions.", no_args_is_help=True)
 
@@ -192,7 +194,7 @@ def export(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = out or rt.settings.home / "exports" / f"consent-{stamp}.ndjson"
     count = 0
-    with writing_out(path, rt.settings) as handle, rt.control.session() as session:
+    with writing_out(path, rt.settings, PRIVATE) as handle, rt.control.session() as session:
         for resource in consent_fhir.export_consents(session):
             handle.write(orjson.dumps(resource) + b"\n")
             count += 1
@@ -238,24 +240,27 @@ def snapshot_(
     from caldicott.store.warehouse import DuckDBWarehouse
 
     rt = runtime(ctx)
-    if out is not None:
-        out_target(out, rt.settings)  # refused before the snapshot is recorded, not after
-    numbers = None
-    if rt.settings.warehouse_path.is_file():
-        with DuckDBWarehouse(rt.settings.warehouse_path, read_only=True) as wh:
-            numbers = snapshot.warehouse_patient_numbers(wh.conn)
-    with rt.control.session() as session:
-        snap = snapshot.take_snapshot(
-            session,
-            purpose,
-            agreement=agreement,
-            at=_time(at, "--at"),
-            anonymised=anonymised,
-            patients=numbers,
+    with ExitStack() as stack:
+        # the file is opened before the snapshot is recorded: a path that cannot take it
+        # is refused with nothing recorded
+        handle = (
+            None if out is None else stack.enter_context(writing_out(out, rt.settings, PRIVATE))
         )
-    doc = snap.summary()
-    if out is not None:
-        with writing_out(out, rt.settings) as handle:
+        numbers = None
+        if rt.settings.warehouse_path.is_file():
+            with DuckDBWarehouse(rt.settings.warehouse_path, read_only=True) as wh:
+                numbers = snapshot.warehouse_patient_numbers(wh.conn)
+        with rt.control.session() as session:
+            snap = snapshot.take_snapshot(
+                session,
+                purpose,
+                agreement=agreement,
+                at=_time(at, "--at"),
+                anonymised=anonymised,
+                patients=numbers,
+            )
+        doc = snap.summary()
+        if handle is not None:
             pq.write_table(snap.table, handle)
-        doc["file"] = str(out)
+            doc["file"] = str(out)
     Output(json).emit(doc)

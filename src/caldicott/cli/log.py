@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from caldicott.cli.files import out_target, write_out
+from caldicott.cli.files import out_target, write_out, writing_out
 from caldicott.cli.output import JSON_OPTION_HELP, Output
 from caldicott.cli.runtime import runtime
 from caldicott.errors import IntegrityError, InvalidArgument
@@ -228,13 +228,15 @@ def audit_report_command(
         except ValueError:
             raise InvalidArgument(f"{name} {text!r} is not a YYYY-MM-DD date") from None
     rt = runtime(ctx)
-    out_target(out, rt.settings)  # refused before the report is built, not after
-    with rt.control.session() as s:
-        report = audit_report.build_report(s, rt.settings, days[0], days[1])
-    if fmt == "json":
-        write_out(out, orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n", rt.settings)
-    else:
-        write_out(out, audit_report.render_html(report).encode(), rt.settings)
+    # opened before the report is built (it signs a checkpoint): a path that cannot take
+    # the file is refused with nothing signed
+    with writing_out(out, rt.settings) as handle:
+        with rt.control.session() as s:
+            report = audit_report.build_report(s, rt.settings, days[0], days[1])
+        if fmt == "json":
+            handle.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            handle.write(audit_report.render_html(report).encode())
     doc = {
         "file": str(out),
         "format": fmt,

@@ -15,11 +15,9 @@ from caldicott.ingest.bundles import is_bulk_manifest
 from caldicott.ingest.parse import parse_record
 from caldicott.ingest.sources import MAX_BUNDLE_BYTES, file_kind
 from caldicott.ingest.tables import QuarantineRecord
-from caldicott.store.own import replacing
+from caldicott.store.own import PRIVATE, replacing
 
 EXPORT_NAME = re.compile(r"q(\d+)\.(?:nd)?json")
-#: The mode of originals and their exports: patient-level data, for their owner only.
-PRIVATE = 0o600
 
 
 def exported_bytes(target: Path, original: bytes) -> bytes:

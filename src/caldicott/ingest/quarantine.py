@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from caldicott.applog import redact
 from caldicott.errors import Conflict, NotFound, OutputError
 from caldicott.ingest.exports import (
-    PRIVATE,
     export_bytes,
     export_name,
     exported_id,
@@ -47,6 +46,7 @@ from caldicott.ingest.sources import RawRecord
 from caldicott.ingest.tables import INLINE_LIMIT, QUARANTINE_TABLE, QuarantineRecord
 from caldicott.store.control import ControlPlane
 from caldicott.store.control.base import utcnow
+from caldicott.store.own import PRIVATE
 
 #: Values bound in one IN (...) list (SQLite's limit on parameters is far above it).
 IN_LIST = 500

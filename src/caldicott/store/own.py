@@ -14,7 +14,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +25,8 @@ from caldicott.errors import OutputError
 OWN_FILES = ("control.db", "warehouse.duckdb", "caldicott.toml")
 #: What SQLite and DuckDB name beside a database file.
 COMPANIONS = ("", "-journal", "-wal", "-shm", ".wal", ".tmp")
+#: The mode of files holding patient-level data: their owner's only.
+PRIVATE = 0o600
 #: Folders of the data folder that hold keys and quarantined originals.
 OWN_FOLDERS = ("keys", "quarantine")
 
@@ -66,6 +68,14 @@ _FILE_KINDS = (
 )
 
 
+def resolved(path: Path) -> Path:
+    """``path`` with links and ``..`` resolved; a loop of links is :class:`OutputError`."""
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # Python 3.11 raises RuntimeError for a loop
+        raise OutputError(f"{path}: cannot be resolved ({exc})", path=str(path)) from None
+
+
 def file_or_new(path: Path, target: Path) -> Path:
     """``target`` (``path`` resolved) if it is a regular file or nothing yet; a folder,
     device, FIFO or socket is :class:`OutputError` (renaming a file over one would
@@ -93,7 +103,11 @@ def _same(target: Path, store: Path) -> bool:
 def replacing(target: Path, mode: int | None = None) -> Iterator[BinaryIO]:
     """A new file beside ``target``, renamed over it once written: a failed or killed
     write leaves the old file as it was, never part of the new one. The file's mode is
-    ``mode``, or what the umask gives a new file (the kernel applies it on creation)."""
+    ``mode``; or the mode of the file it replaces (a file its owner made private stays
+    so); or, for a new file, what the umask gives one (the kernel applies it)."""
+    if mode is None:
+        with suppress(FileNotFoundError):
+            mode = target.stat().st_mode & 0o7777
     partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
     try:

@@ -20,14 +20,19 @@ from typing import Any, BinaryIO
 import orjson
 
 from caldicott.errors import InvalidArgument, OutputError, PermissionDenied
-from caldicott.store.own import OWN_FOLDERS, file_or_new, own_store, replacing
+from caldicott.store.own import (
+    OWN_FOLDERS,
+    PRIVATE,
+    file_or_new,
+    own_store,
+    replacing,
+    resolved,
+)
 from caldicott.views.engines.base import ViewResult
 from caldicott.views.fhirpath.types import INTEGER_TYPES, normalise_type
 from caldicott.views.model import Column
 
 FORMATS = ("csv", "ndjson", "parquet")
-#: The mode of a view's rows written: patient-level data, for their owner only.
-PRIVATE = 0o600
 #: The data folder's folders rows are never written into: caldicott's own, and
 #: ``exports/``, where quarantine exports are repaired.
 ROWS_NEVER_IN = (*OWN_FOLDERS, "exports")
@@ -194,7 +199,7 @@ def output_target(path: Path, home: Path, placed: Sequence[Path] = ()) -> Path:
     folder, device, FIFO or socket (:class:`OutputError`).
     """
     root = home.expanduser().resolve()
-    target = path.expanduser().resolve()
+    target = resolved(path)
     if target == root or not target.is_relative_to(root):
         leads = "" if target == path else f" (it leads to {target})"
         raise PermissionDenied(
