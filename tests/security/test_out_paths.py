@@ -148,3 +148,15 @@ def test_a_loop_of_links_is_an_output_error_not_a_bug(
     for args in (("register", "export", "--out"), ("view", "run", "conditions", "--out")):
         res = cli(*args, str(loop))
         assert res.exit_code == UNWRITABLE, (res.stdout, res.stderr)
+
+
+def test_a_log_export_to_a_folder_not_empty_signs_no_checkpoint(  # type: ignore[no-untyped-def]
+    cli, _isolated_settings: Path, tmp_path: Path
+) -> None:
+    assert cli("db", "upgrade").exit_code == 0
+    before = _rows(_isolated_settings, "transparency_checkpoint")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    res = cli("log", "export", "--out", str(tmp_path / "full"))
+    assert res.exit_code == UNWRITABLE, (res.stdout, res.stderr)
+    assert _rows(_isolated_settings, "transparency_checkpoint") == before

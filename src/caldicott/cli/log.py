@@ -19,7 +19,7 @@ from caldicott.transparency import audit_report, merkle, verifier
 from caldicott.transparency.audit_event import audit_events
 from caldicott.transparency.checkpoint import create_checkpoint, require_latest
 from caldicott.transparency.entries import patient_hasher
-from caldicott.transparency.export import export_log
+from caldicott.transparency.export import export_folder, export_log
 from caldicott.transparency.history import access_history
 from caldicott.transparency.integrity import verify_or_raise
 from caldicott.transparency.log import consistency_proof, entry_bytes, inclusion_proof
@@ -165,6 +165,7 @@ def export(
 ) -> None:
     """Write entries, checkpoints, verifier keys and the verifier to a folder (signing first)."""
     rt = runtime(ctx)
+    export_folder(out)  # refused before a checkpoint is signed, not after
     with rt.control.session() as s:
         create_checkpoint(s, rt.settings, label="export")
     with rt.control.session() as s:

@@ -29,12 +29,21 @@ from caldicott.transparency.checkpoint import all_checkpoints, verifier_keys
 from caldicott.transparency.log import iter_entries, stored_leaves
 
 
-def export_log(session: Session, settings: Settings, out: Path) -> dict[str, Any]:
-    """Write the export folder ``out`` (created if needed; must be empty)."""
+def export_folder(out: Path) -> None:
+    """Make ``out`` ready for an export, or refuse it: created if needed, and empty. Asked
+    before the checkpoint an export signs, so a folder refused leaves none signed."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         if any(out.iterdir()):
             raise OutputError(f"{out}: export folder is not empty", path=str(out))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot be written ({exc.strerror})", path=str(out)) from None
+
+
+def export_log(session: Session, settings: Settings, out: Path) -> dict[str, Any]:
+    """Write the export folder ``out`` (created if needed; must be empty)."""
+    export_folder(out)
+    try:
         (out / "checkpoints").mkdir()
         count = 0
         with (out / "entries.ndjson").open("wb") as fh:
