@@ -15,7 +15,7 @@ from caldicott.errors import EXIT_TESTS_FAILED, InvalidArgument
 from caldicott.views import library
 from caldicott.views.engines import ENGINE_NAMES, get_engine
 from caldicott.views.output import FORMATS, output_target, write
-from caldicott.views.run import resolve, run_view
+from caldicott.views.run import output_name, resolve, run_view
 from caldicott.views.suite import load_suite, report, run_suite, summary
 
 app = typer.Typer(help="SQL on FHIR v2 views over the warehouse.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def run_command(
     if fmt not in FORMATS:
         raise InvalidArgument(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     definition = resolve(view)
-    name = definition.name or Path(view).stem
+    name = output_name(definition, view)
     # Checked before the view runs, so a refused path costs nothing; checked again on write.
     placed = settings.placed_files
     target = output_target(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,16 @@ def resolve(spec: str) -> ViewDefinition:
     if spec in library.names():
         return library.load(spec)
     raise NotFound(f"{spec}: neither a ViewDefinition file nor a built-in view name")
+
+
+def output_name(view: ViewDefinition, spec: str) -> str:
+    """What names a view's default output file: its ``name`` (a sql-name, checked when
+    it was read), or for a view without one its file's name made one (``my view.json``
+    gives ``my_view``), so no default file is named by what the name rule refuses."""
+    if view.name:
+        return view.name
+    stem = re.sub(r"[^A-Za-z0-9_]", "_", Path(spec).stem)
+    return stem if stem[:1].isalpha() else f"view_{stem}"
 
 
 def run_view(view: ViewDefinition, engine_name: str, warehouse: Path) -> ViewRun:

@@ -262,3 +262,18 @@ def test_a_decimal_constant_in_a_view_file_keeps_its_written_digits(  # type: ig
         assert out.read_text().splitlines()[1:] == ["1.495", "1.495"]  # not 1.45
     spec.write_text('{"resourceType": "ViewDefinition", "resource": "Patient", "x": NaN}')
     assert cli("view", "run", str(spec)).exit_code == 9
+
+
+@pytest.mark.parametrize(
+    ("file", "default"), [("my view.json", "my_view"), ("2026 cohort.json", "view_2026_cohort")]
+)
+def test_a_view_without_a_name_gets_a_default_file_named_by_the_name_rule(  # type: ignore[no-untyped-def]
+    cli, warehouse: Path, tmp_path: Path, file: str, default: str
+) -> None:
+    spec = tmp_path / file
+    view = {"resourceType": "ViewDefinition", "resource": "Patient"}
+    view["select"] = [{"column": [{"name": "id", "path": "id"}]}]  # type: ignore[list-item]
+    spec.write_text(json.dumps(view))
+    res = cli("view", "run", str(spec), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert Path(res.json()["out"]).name == f"{default}.csv"  # type: ignore[index]
