@@ -158,18 +158,17 @@ def completeness(
             where = " WHERE load_id = ?"
             params.append(load_id)
         sql = f'SELECT {select_list} FROM "{table_name(rtype)}"{where}'  # noqa: S608 - validated
-        rows = warehouse.conn.execute(sql, params).fetchall()
-        row = rows[0] if rows else (0,)
+        (row,) = warehouse.conn.execute(sql, params).fetchall()  # an aggregate: one row
         total = int(row[0])
         if load_id is not None and total == 0:
             continue
-        shares = row[1:] if len(row) > 1 else (0,) * (2 * len(fields))
+        shares = row[1:]  # per field: how many hold it, of how many asked
         out[rtype] = {
             "resources": total,
             # a field asked of none (a unit where no value is a quantity) is left out: 0%
             # would say every one lacks it
             "fields": {
-                label: _pct(int(shares[2 * i] or 0), int(shares[2 * i + 1]))
+                label: _pct(int(shares[2 * i]), int(shares[2 * i + 1]))
                 for i, label in enumerate(fields)
                 if shares[2 * i + 1]
             },

@@ -136,9 +136,9 @@ def discover(
     Files are named by their absolute path (the path given, from the current folder:
     links and ``..`` kept, as the system follows them), so the same file named by a
     relative path from its folder and by its absolute path is one file to the quarantine
-    and the quality report. A path that does not exist refuses the
-    whole load before anything is read (a typing slip must not look like a load that
-    succeeded). A file reached twice (given twice, or
+    and the quality report. A path that does not exist refuses the whole load before
+    anything is read (a typing slip must not look like a load that succeeded). A file
+    reached twice (given twice, or
     given and inside a folder given) is read once. Files under any ``exclude`` folder (the
     data folder's own stores) are never read, and are reported as skipped, even if a
     folder given contains them (a file named on its own is read, as is a folder given
